@@ -1,0 +1,9 @@
+/** Real-Chromium end-to-end tests against the real collector; run after `npm run build`. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/e2e'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

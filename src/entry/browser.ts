@@ -1,0 +1,75 @@
+import { trackerFactory, type Platform } from '../tracker';
+import { cookieStore } from '../storage/cookie';
+import { webStorage } from '../storage/web-storage';
+import { memoryStore } from '../storage/memory';
+import type { Properties } from '../types';
+
+const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
+
+function os(ua: string): string {
+  return /Windows/.test(ua) ? 'Windows' : /iPhone|iPad|iPod/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android'
+    : /CrOS/.test(ua) ? 'Chrome OS' : /Mac/.test(ua) ? 'Mac OS X' : /Linux/.test(ua) ? 'Linux' : '';
+}
+
+function browser(ua: string): string {
+  return /Edg/.test(ua) ? 'Microsoft Edge' : /OPR\/|Opera/.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox'
+    : /Chrome\/|CriOS/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
+}
+
+const platform: Platform = {
+  store(kind, prefix, config, onFailure) {
+    if (kind === 'cookie') {
+      return cookieStore(prefix, {
+        domain: config.cookie_domain || undefined,
+        days: config.cookie_expiration,
+        secure: config.secure_cookie,
+        crossSubdomain: config.cross_subdomain_cookie,
+      }, onFailure);
+    }
+    return kind === 'localStorage' ? webStorage('localStorage', prefix, onFailure) : memoryStore(prefix);
+  },
+  signal(config) {
+    const n = navigator as Navigator & { msDoNotTrack?: unknown; globalPrivacyControl?: unknown };
+    const w = window as Window & { doNotTrack?: unknown };
+    return (!config.ignore_dnt && (truthy(n.doNotTrack) || truthy(n.msDoNotTrack) || truthy(w.doNotTrack))) ||
+      (!config.ignore_gpc && truthy(n.globalPrivacyControl));
+  },
+  context() {
+    const ua = navigator.userAgent;
+    const p: Properties = { $os: os(ua), $browser: browser(ua), $screen_height: screen.height, $screen_width: screen.width };
+    const ref = document.referrer;
+    if (ref) {
+      p.$referrer = ref;
+      try {
+        p.$referring_domain = new URL(ref).hostname;
+      } catch {
+        // an unparsable referrer keeps $referrer only
+      }
+    }
+    return p;
+  },
+  page: () => ({ $current_url: location.href }),
+  pageview: () => ({
+    current_page_title: document.title,
+    current_domain: location.hostname,
+    current_url_path: location.pathname,
+    current_url_protocol: location.protocol,
+    current_url_search: location.search,
+  }),
+  channel(name, receive) {
+    if (typeof BroadcastChannel !== 'function') return () => undefined;
+    const ch = new BroadcastChannel(name);
+    ch.onmessage = (e: MessageEvent) => receive(e.data);
+    return (data) => ch.postMessage(data);
+  },
+};
+
+/** A new, uninitialised tracker; `E` maps event names to their properties. */
+export const createHeed = /* @__PURE__ */ trackerFactory(platform);
+
+/** The default instance, as `mixpanel` is for mixpanel-browser. */
+const heed = /* @__PURE__ */ createHeed();
+export default heed;
+
+export { HeedError, isHeedError } from '../errors';
+export type * from '../types';

@@ -1,0 +1,2 @@
+// The script-tag build: `window.heed` is the default instance.
+export { default } from './browser';

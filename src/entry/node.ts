@@ -1,0 +1,30 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { trackerFactory, type Platform } from '../tracker';
+import { fileStore } from '../storage/file';
+import { memoryStore } from '../storage/memory';
+
+const empty = () => ({});
+
+const platform: Platform = {
+  // Node has one store for everything: a JSON file with `persistence: 'file'`, else memory.
+  store: (_kind, prefix, config, onFailure) =>
+    config.persistence === 'file'
+      ? fileStore(config.persistence_path || join(homedir(), '.heed', 'state.json'), prefix, onFailure)
+      : memoryStore(prefix),
+  // The DO_NOT_TRACK convention (consoledonottrack.com) is Node's Do Not Track.
+  signal: (config) => !config.ignore_dnt && /^(1|true|yes)$/i.test(process.env.DO_NOT_TRACK || ''),
+  context: () => ({ $os: process.platform }),
+  page: empty,
+  pageview: empty,
+};
+
+/** A new, uninitialised tracker; `E` maps event names to their properties. */
+export const createHeed = /* @__PURE__ */ trackerFactory(platform);
+
+/** The default instance. In Node, `await heed.flush()` before the process exits. */
+const heed = /* @__PURE__ */ createHeed();
+export default heed;
+
+export { HeedError, isHeedError } from '../errors';
+export type * from '../types';

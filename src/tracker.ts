@@ -1,0 +1,439 @@
+import type {
+  Callback,
+  Config,
+  ConsentListener,
+  ConsentStatus,
+  EventMap,
+  GroupApi,
+  Heed,
+  InitConfig,
+  OptInOptions,
+  OptOutOptions,
+  PeopleApi,
+  Properties,
+  PropertyValue,
+  RegisterOptions,
+  TrackOptions,
+} from './types';
+import type { Store, StoreFailure } from './storage/types';
+import { DEFAULTS, LIB_VERSION, apiBase } from './config';
+import { createConsent, type Consent, type Decision } from './consent';
+import { PROFILE_KEY, DEVICE_PREFIX, anonymousProfile, insertIds, parseProfile, type Profile } from './identity';
+import { copyProps, sanitize } from './properties';
+import { createOutbox, type Outbox } from './outbox';
+import { post, type Endpoint, type TransportOptions } from './transport';
+
+/** What an entry point supplies: the platform's stores, signals and context. */
+export interface Platform {
+  /** A store for `persistence` / `opt_out_tracking_persistence_type` values under `prefix`. */
+  store(kind: Config['persistence'], prefix: string, config: Config, onFailure: StoreFailure): Store;
+  /** DNT / GPC / `DO_NOT_TRACK`, already filtered by `ignore_dnt` / `ignore_gpc`. */
+  signal(config: Config): boolean;
+  /** Device properties computed once per instance ($os, $browser, screen size, referrer). */
+  context(): Properties;
+  /** Properties computed per event ($current_url). */
+  page(): Properties;
+  /** Properties of a page view (title, path). */
+  pageview(): Properties;
+  /** Cross-tab messages for one token; returns a post function. */
+  channel?(name: string, receive: (data: unknown) => void): (data: unknown) => void;
+  /** Remove what the platform stored beyond the profile store (e.g. an IndexedDB outbox). */
+  purge?(token: string): void;
+}
+
+const noop = () => undefined;
+const PERSISTENT: RegisterOptions = { persistent: true };
+
+/** Build `createHeed` for one platform; the entry points call this once. */
+export function trackerFactory(platform: Platform) {
+  return function createHeed<E extends EventMap = EventMap>(): Heed<E> {
+    return makeHeed<E>(platform);
+  };
+}
+
+function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
+  let token = '';
+  let config: Config = { ...DEFAULTS };
+  let consent: Consent | undefined;
+  let profiles: Store;
+  let outbox: Outbox;
+  let transport: TransportOptions;
+  let profile: Profile = anonymousProfile();
+  let session: Properties = {}; // non-persistent super properties
+  let context: Properties = {};
+  let announce: (data: unknown) => void = noop;
+  let flagFailed = false;
+  const listeners: ConsentListener[] = [];
+  const nextInsertId = insertIds();
+
+  const warn = (message: string) => {
+    if (config.debug) console.warn('[heed] ' + message);
+  };
+
+  /** The gate. Fails closed: before init, or if anything throws, tracking is not allowed. */
+  const allowed = (): boolean => {
+    try {
+      return !!consent && consent.status() === 'granted';
+    } catch {
+      return false;
+    }
+  };
+
+  /** True when the call may go on; otherwise reports why and calls back with 0. */
+  const gate = (what: string, callback?: Callback): boolean => {
+    if (allowed()) return true;
+    warn(`${what} dropped: ${consent ? 'tracking is not allowed (consent ' + status() + ')' : 'init() was not called'}`);
+    if (typeof callback === 'function') callback(0);
+    return false;
+  };
+
+  const status = (): ConsentStatus => {
+    try {
+      return consent ? consent.status() : 'pending';
+    } catch {
+      return 'pending';
+    }
+  };
+
+  /** Persist the profile, only while tracking is allowed. */
+  const save = () => {
+    if (allowed()) profiles.set(PROFILE_KEY, JSON.stringify(profile));
+  };
+
+  /** Forget everything held for this token: queued events, stored state, in-memory identity. */
+  const purge = (storage: boolean) => {
+    outbox.clear();
+    if (storage) {
+      for (const key of profiles.keys()) profiles.remove(key);
+      if (platform.purge) platform.purge(token);
+      profile = anonymousProfile();
+      session = {};
+    }
+  };
+
+  const instance = {} as Heed<E> & Record<string, unknown>;
+
+  function init(newToken: string, initConfig?: InitConfig, name?: string): Heed<E> {
+    if (name) {
+      if (instance[name]) {
+        warn(`init: instance "${name}" exists already`);
+        return instance[name] as Heed<E>;
+      }
+      const named = makeHeed<E>(platform);
+      instance[name] = named;
+      return named.init(newToken, initConfig);
+    }
+    if (consent) {
+      warn('init called twice; the second call is ignored');
+      return instance;
+    }
+    if (typeof newToken !== 'string' || !newToken) {
+      console.error('[heed] init(token): a project token string is required; heed stays off');
+      return instance;
+    }
+    token = newToken;
+    config = { ...DEFAULTS, ...(initConfig && typeof initConfig === 'object' ? initConfig : {}) };
+    const report: StoreFailure = (kind, error) => warn(`${kind} unavailable, using memory: ${String(error)}`);
+    const flagStore = platform.store(config.opt_out_tracking_persistence_type, config.opt_out_tracking_cookie_prefix, config, (kind, error) => {
+      flagFailed = true;
+      report(kind, error);
+    });
+    profiles = platform.store(config.persistence, `mp_${token}_`, config, report);
+    consent = createConsent({
+      flag: flagStore,
+      key: token,
+      byDefault: () => config.opt_out_tracking_by_default,
+      signal: () => platform.signal(config),
+      failed: () => flagFailed,
+      onChange: (next, source) => {
+        for (const l of listeners.slice()) {
+          try {
+            l(next, source);
+          } catch (e) {
+            warn('onConsentChange listener threw: ' + String(e));
+          }
+        }
+      },
+    });
+    outbox = createOutbox((endpoint, payloads, signal) => post(transport, endpoint, payloads, signal), warn);
+    applyConfig();
+    context = platform.context();
+    const decision = consent.decision();
+    const stored = parseProfile(profiles.get(PROFILE_KEY));
+    if (decision === '0' && stored) purge(true); // a leftover from before the opt-out
+    else if (stored) profile = stored;
+    save();
+    if (platform.channel) {
+      announce = platform.channel('heed:' + token, (data) => {
+        const d = (data as { d?: Decision | null } | null)?.d;
+        consent!.adopt(d === '1' || d === '0' ? d : undefined, 'tab');
+        if (!allowed()) {
+          outbox.clear();
+          profile = anonymousProfile();
+          session = {};
+        }
+      });
+    }
+    return instance;
+  }
+
+  function applyConfig() {
+    transport = { base: apiBase(config.api_host), format: config.api_payload_format, ip: config.ip };
+    outbox.configure(config.batch_size, config.batch_flush_interval_ms);
+  }
+
+  function eventProperties(event: string, props: unknown): Properties {
+    const p: Properties = { ...context, ...platform.page(), ...superProperties(), ...copyProps(props) };
+    p.token = token;
+    if (p.distinct_id === undefined) p.distinct_id = profile.distinct_id;
+    p.$device_id = profile.$device_id;
+    if (profile.$user_id !== undefined && p.$user_id === undefined) p.$user_id = profile.$user_id;
+    if (p.time === undefined) p.time = Date.now();
+    if (p.$insert_id === undefined) p.$insert_id = nextInsertId();
+    p.mp_lib = 'heed';
+    p.$lib_version = LIB_VERSION;
+    const timers = profile.__timers as Record<string, number> | undefined;
+    if (timers && timers[event] !== undefined) {
+      p.$duration = Math.round(Date.now() - timers[event]) / 1000;
+      delete timers[event];
+      save();
+    }
+    for (const key of config.property_blacklist) delete p[key];
+    return p;
+  }
+
+  function superProperties(): Properties {
+    const out: Properties = {};
+    for (const key in profile) if (key.slice(0, 2) !== '__') out[key] = profile[key];
+    return Object.assign(out, session);
+  }
+
+  function track(event: string, props?: unknown, optionsOrCallback?: TrackOptions | Callback, cb?: Callback): void {
+    const callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : cb;
+    if (typeof event !== 'string' || !event) {
+      warn('track: the event name must be a non-empty string');
+      if (typeof callback === 'function') callback(0);
+      return;
+    }
+    if (!gate(`track("${event}")`, callback)) return;
+    const options = typeof optionsOrCallback === 'object' && optionsOrCallback ? optionsOrCallback : undefined;
+    const payload = { event: event.slice(0, 255), properties: eventProperties(event, props) };
+    outbox.add('track', payload, typeof callback === 'function' ? callback : undefined, !!options?.send_immediately);
+  }
+
+  /** One profile (`engage`) or group (`groups`) update, gated like every send. */
+  function update(endpoint: Endpoint, target: Properties, op: string, value: PropertyValue, callback?: Callback) {
+    if (!gate(`${endpoint} ${op}`, callback)) return;
+    outbox.add(endpoint, { $token: token, ...target, [op]: value }, typeof callback === 'function' ? callback : undefined);
+  }
+
+  const personTarget = (): Properties => {
+    const t: Properties = { $distinct_id: profile.distinct_id, $device_id: profile.$device_id };
+    if (profile.$user_id !== undefined) t.$user_id = profile.$user_id;
+    return t;
+  };
+
+  /** Mixpanel's `(prop, value, cb)` or `({prop: value}, cb)` argument shapes. */
+  function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: PropertyValue) => PropertyValue | undefined): [Properties, Callback | undefined] {
+    let props: Properties;
+    if (prop && typeof prop === 'object') {
+      props = copyProps(prop);
+      callback = value;
+    } else if (typeof prop === 'string') {
+      const v = sanitize(value);
+      props = v === undefined ? {} : { [prop]: v };
+    } else props = {};
+    if (map) {
+      for (const key in props) {
+        const v = map(props[key] as PropertyValue);
+        if (v === undefined) delete props[key];
+        else props[key] = v;
+      }
+    }
+    return [props, typeof callback === 'function' ? (callback as Callback) : undefined];
+  }
+
+  const asList = (v: PropertyValue): PropertyValue => (Array.isArray(v) ? v : [v]);
+  const numeric = (v: PropertyValue) => (typeof v === 'number' ? v : undefined);
+  const names = (prop: unknown): string[] =>
+    (Array.isArray(prop) ? prop : [prop]).filter((n): n is string => typeof n === 'string');
+
+  /** The operations shared by people and groups, bound to one target. */
+  function operations(endpoint: Endpoint, target: () => Properties) {
+    const op = (name: string, map?: (v: PropertyValue) => PropertyValue | undefined) =>
+      (prop: unknown, value?: unknown, callback?: Callback) => {
+        const [props, cb] = pairs(prop, value, callback, map);
+        update(endpoint, target(), name, props, cb);
+      };
+    return {
+      set: op('$set'),
+      set_once: op('$set_once'),
+      union: op('$union', asList),
+      remove: op('$remove'),
+      append: op('$append'),
+      increment: (prop: unknown, by?: unknown, callback?: Callback) => {
+        const [props, cb] =
+          typeof prop === 'string'
+            ? pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric)
+            : pairs(prop, by, callback, numeric);
+        update(endpoint, target(), '$add', props, cb);
+      },
+      unset: (prop: unknown, callback?: Callback) => update(endpoint, target(), '$unset', names(prop), callback),
+    };
+  }
+
+  const peopleOps = operations('engage', personTarget);
+  const people: PeopleApi = {
+    ...peopleOps,
+    delete_user: (callback?: Callback) => update('engage', personTarget(), '$delete', '', callback),
+  };
+
+  function register(props: Properties, options?: RegisterOptions | number, once?: { dflt: PropertyValue }) {
+    if (!consent) return void warn('register before init is ignored');
+    const persistent = typeof options === 'object' && options ? options.persistent !== false : true;
+    const target: Properties = persistent ? profile : session;
+    const clean = copyProps(props);
+    for (const key in clean) {
+      if (once && target[key] !== undefined && target[key] !== once.dflt) continue;
+      target[key] = clean[key];
+    }
+    if (persistent) save();
+  }
+
+  function identify(id: string) {
+    if (!consent) return void warn('identify before init is ignored');
+    if (typeof id !== 'string' || !id || id.indexOf(DEVICE_PREFIX) === 0) {
+      return void warn('identify: the id must be a non-empty string not starting with "$device:"');
+    }
+    const previous = profile.distinct_id;
+    if (id === previous && profile.$user_id === id) return;
+    profile.distinct_id = id;
+    profile.$user_id = id;
+    save();
+    if (id !== previous) track('$identify', { distinct_id: id, $anon_distinct_id: previous });
+  }
+
+  function groupList(key: string): PropertyValue[] {
+    const v = profile[key];
+    return Array.isArray(v) ? v.slice() : v === undefined || v === null ? [] : [v as PropertyValue];
+  }
+
+  Object.assign(instance, {
+    init,
+    track,
+    track_pageview(props?: Properties, callback?: Callback) {
+      track('$mp_web_page_view', { ...platform.pageview(), ...copyProps(props) }, callback);
+    },
+    identify,
+    alias(alias: string, original?: string) {
+      if (!consent) return void warn('alias before init is ignored');
+      const from = original || profile.distinct_id;
+      if (typeof alias !== 'string' || !alias || alias === from) return void warn('alias: a new, different id is required');
+      track('$create_alias', { alias, distinct_id: from });
+      identify(alias);
+    },
+    reset() {
+      if (!consent) return void warn('reset before init is ignored');
+      profile = anonymousProfile();
+      session = {};
+      save();
+    },
+    get_distinct_id: () => (consent ? profile.distinct_id : undefined),
+    register: (props: Properties, options?: RegisterOptions | number) => register(props, options),
+    register_once(props: Properties, dflt: PropertyValue = 'None', options?: RegisterOptions | number) {
+      register(props, options, { dflt });
+    },
+    unregister(name: string, options: RegisterOptions = PERSISTENT) {
+      if (!consent) return;
+      if (options.persistent === false) delete session[name];
+      else {
+        delete profile[name];
+        save();
+      }
+    },
+    get_property: (name: string) => (name in session ? session[name] : profile[name]),
+    time_event(event: string) {
+      if (!consent || typeof event !== 'string') return;
+      const timers = (profile.__timers || (profile.__timers = {})) as Record<string, number>;
+      timers[event] = Date.now();
+      save();
+    },
+    set_config(c: InitConfig) {
+      if (c && typeof c === 'object') config = { ...config, ...c };
+      if (consent) applyConfig();
+    },
+    get_config: ((key?: keyof Config) => (key ? config[key] : { ...config })) as Heed<E>['get_config'],
+    people,
+    set_group(key: string, ids: PropertyValue, callback?: Callback) {
+      const list = asList(ids) as PropertyValue[];
+      register({ [key]: list });
+      people.set({ [key]: list }, callback);
+    },
+    add_group(key: string, id: string | number, callback?: Callback) {
+      const list = groupList(key);
+      if (list.indexOf(id) < 0) register({ [key]: list.concat(id) });
+      people.union({ [key]: [id] }, callback);
+    },
+    remove_group(key: string, id: string | number, callback?: Callback) {
+      const list = groupList(key);
+      const i = list.indexOf(id);
+      if (i >= 0) {
+        list.splice(i, 1);
+        register({ [key]: list });
+      }
+      people.remove({ [key]: id }, callback);
+    },
+    get_group(key: string, id: string | number): GroupApi {
+      const ops = operations('groups', () => ({ $group_key: key, $group_id: id }));
+      return {
+        set: ops.set,
+        set_once: ops.set_once,
+        union: ops.union,
+        unset: ops.unset,
+        remove: ops.remove,
+        delete: (callback?: Callback) => update('groups', { $group_key: key, $group_id: id }, '$delete', '', callback),
+      };
+    },
+    opt_in_tracking(options: OptInOptions = {}) {
+      if (!consent) return void warn('opt_in_tracking before init is ignored');
+      consent.set('1', 'api');
+      save();
+      announce({ d: '1' });
+      const trackOption = options.track;
+      if (trackOption === false) return;
+      const name = options.track_event_name || '$opt_in';
+      if (typeof trackOption === 'function') trackOption(name, options.track_properties);
+      else track(name, options.track_properties, { send_immediately: true });
+    },
+    opt_out_tracking(options: OptOutOptions = {}) {
+      if (!consent) return void warn('opt_out_tracking before init is ignored');
+      if (options.delete_user !== false && allowed() && profile.$user_id !== undefined) {
+        // Sent directly, outside the outbox that is about to be cleared: the only request opt-out makes.
+        post(transport, 'engage', [{ $token: token, ...personTarget(), $delete: '' }]).catch((e: unknown) =>
+          warn(`profile deletion failed: ${(e as Error).message}`),
+        );
+      }
+      consent.set('0', 'api');
+      purge(options.clear_persistence !== false);
+      announce({ d: '0' });
+    },
+    has_opted_in_tracking: () => !!consent && consent.decision() === '1',
+    has_opted_out_tracking: () => !!consent && status() !== 'granted',
+    clear_opt_in_out_tracking() {
+      if (!consent) return;
+      consent.set(undefined, 'api');
+      if (!allowed()) purge(true);
+      announce({ d: null });
+    },
+    flush: () => (consent ? outbox.flush() : Promise.resolve()),
+    consent: { status },
+    onConsentChange(listener: ConsentListener) {
+      listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
+  });
+  return instance;
+}

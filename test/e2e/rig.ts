@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startCollector, type Collector } from '../../collector/src/index';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Chromium from Debian (`apt-get install chromium`); never a downloaded build. */
+export const CHROMIUM = process.env.HEED_CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export interface Rig {
+  browser: Browser;
+  collector: Collector;
+  /** Page origin (127.0.0.1) and the ingestion host (localhost): cross-origin, as on a real site. */
+  pageUrl: string;
+  apiHost: string;
+  close(): Promise<void>;
+}
+
+export async function startRig(): Promise<Rig> {
+  const collector = await startCollector({
+    port: 0,
+    db: ':memory:',
+    static: { '/dist/': join(ROOT, 'dist'), '/pages/': join(__dirname, 'pages') },
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  return {
+    browser,
+    collector,
+    pageUrl: `http://127.0.0.1:${collector.port}/pages/index.html`,
+    apiHost: `http://localhost:${collector.port}`,
+    async close() {
+      await browser.close();
+      await collector.close();
+    },
+  };
+}
+
+/** A fresh profile (no storage) whose requests may only go to this machine. */
+export async function newContext(rig: Rig, initScript?: string): Promise<BrowserContext> {
+  const context = await rig.browser.newContext();
+  await context.route('**/*', (route) => {
+    const host = new URL(route.request().url()).hostname;
+    return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();
+  });
+  if (initScript) await context.addInitScript(initScript);
+  return context;
+}
+
+export interface StorageListing {
+  cookies: string[];
+  localStorage: Record<string, string>;
+  sessionStorage: Record<string, string>;
+  indexedDB: string[];
+}
+
+/** Everything the page's origins can hold: cookies (all, from the browser), both web storages, IndexedDB names. */
+export async function listStorage(page: Page): Promise<StorageListing> {
+  const inPage = await page.evaluate(async () => {
+    const dump = (s: Storage) => {
+      const out: Record<string, string> = {};
+      for (let i = 0; i < s.length; i++) out[s.key(i)!] = s.getItem(s.key(i)!)!;
+      return out;
+    };
+    const dbs = await indexedDB.databases();
+    return { localStorage: dump(localStorage), sessionStorage: dump(sessionStorage), indexedDB: dbs.map((d) => d.name || '') };
+  });
+  const cookies = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`);
+  return { cookies, ...inPage };
+}
+
+/** Total entries across every kind of storage. */
+export const storageCount = (s: StorageListing) =>
+  s.cookies.length + Object.keys(s.localStorage).length + Object.keys(s.sessionStorage).length + s.indexedDB.length;
+
+interface StoredEvent {
+  event: string;
+  distinct_id: string;
+  insert_id: string | null;
+  properties: Record<string, unknown>;
+}
+
+export async function events(rig: Rig, query: Record<string, string> = {}): Promise<StoredEvent[]> {
+  const res = await fetch(`${rig.collector.url}/api/events?${new URLSearchParams(query)}`);
+  return ((await res.json()) as { events: StoredEvent[] }).events;
+}
+
+/** Ingestion requests the collector received (not static files or the read API). */
+export async function ingestRequests(rig: Rig): Promise<Array<{ path: string; method: string }>> {
+  const res = await fetch(`${rig.collector.url}/api/requests`);
+  const all = ((await res.json()) as { requests: Array<{ path: string; method: string }> }).requests;
+  return all.filter((r) => /^\/(track|engage|groups)\/?$/.test(r.path) && r.method !== 'OPTIONS');
+}
+
+/** Wait until `check` returns a truthy value (polling the collector, not sleeping a fixed time). */
+export async function until<T>(check: () => Promise<T>, timeoutMs = 10000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error('timed out waiting for condition');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

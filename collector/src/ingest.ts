@@ -1,0 +1,120 @@
+import { decodePayload, readBody } from './decode.js';
+import { HttpError, errorBody, type Handler, type RequestContext, type Route } from './http.js';
+import type { Store } from './store.js';
+import {
+  checkEvent,
+  checkGroupUpdate,
+  checkProfileUpdate,
+  isObject,
+  type EventRecord,
+  type GroupUpdate,
+  type ProfileUpdate,
+} from './validate.js';
+
+/** Mixpanel's per-request cap for /track, /engage and /groups (wire reference §2.3, §2.5). */
+export const MAX_ITEMS = 2000;
+
+/** The 1×1 transparent GIF Mixpanel serves for `img=1`. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+interface Endpoint<T> {
+  check(item: unknown): T | string;
+  save(store: Store, records: T[], ip: string | null, at: number): void;
+}
+
+const track: Endpoint<EventRecord> = {
+  check: checkEvent,
+  save: (store, records, ip, at) => store.insertEvents(records, ip, at),
+};
+const engage: Endpoint<ProfileUpdate> = {
+  check: checkProfileUpdate,
+  save: (store, updates, ip, at) => store.updateProfiles(updates, ip, at),
+};
+const groups: Endpoint<GroupUpdate> = {
+  check: checkGroupUpdate,
+  save: (store, updates, ip, at) => store.updateGroups(updates, ip, at),
+};
+
+/**
+ * POST (and the GET/img fallback mixpanel-js uses without XHR) on `/track`, `/engage`,
+ * `/groups`, with or without the trailing slash mixpanel-js puts on them.
+ */
+export const ingestRoutes: Route[] = [
+  route(/^\/track\/?$/, ingest(track)),
+  route(/^\/engage\/?$/, ingest(engage)),
+  route(/^\/groups\/?$/, ingest(groups)),
+];
+
+function route(path: RegExp, handler: Handler): Route {
+  return { path, log: true, handlers: { POST: handler, GET: handler } };
+}
+
+function ingest<T>(endpoint: Endpoint<T>): Handler {
+  return async (ctx) => {
+    const { req, url } = ctx;
+    // The server answers HEAD with the GET handler; here GET stores data, which HEAD must not.
+    if (req.method === 'HEAD') {
+      throw new HttpError(405, `HEAD not allowed on ${url.pathname} (allowed: POST, GET)`, { allow: 'POST, GET' });
+    }
+    const body = req.method === 'POST' ? await readBody(req, ctx.maxBodyBytes) : undefined;
+    ctx.meta.bytes = body?.length ?? 0;
+    const { payload, fields } = decodePayload(body, req.headers['content-type'], url.searchParams);
+    const items = Array.isArray(payload) ? payload : isObject(payload) ? [payload] : undefined;
+    if (!items) throw new HttpError(400, 'payload must be a JSON object or an array of objects');
+    if (items.length === 0) throw new HttpError(400, 'payload is an empty array: send at least one item');
+    if (items.length > MAX_ITEMS) {
+      throw new HttpError(400, `too many items: ${items.length} in one request, the limit is ${MAX_ITEMS}`);
+    }
+
+    const good: T[] = [];
+    const failed: { index: number; message: string }[] = [];
+    items.forEach((item, index) => {
+      const result = endpoint.check(item);
+      if (typeof result === 'string') failed.push({ index, message: result });
+      else good.push(result);
+    });
+    if (good.length === 0) {
+      const first = failed[0]!;
+      ctx.send(400, {
+        ...errorBody(`no valid items: all ${items.length} failed validation (item ${first.index}: ${first.message})`),
+        failed_records: failed,
+      });
+      return;
+    }
+
+    // `ip` and `verbose` may come in the query (mixpanel-js) or as form fields (mixpanel-python).
+    const flag = (name: string) => isOn(url.searchParams.get(name) ?? fields?.get(name));
+    const ip = flag('ip') ? remoteAddress(ctx) : null;
+    endpoint.save(ctx.store, good, ip, Date.now());
+    ctx.meta.items = good.length;
+    reply(ctx, flag('verbose'), failed);
+  };
+}
+
+function reply(ctx: RequestContext, verbose: boolean, failed: { index: number; message: string }[]): void {
+  const query = ctx.url.searchParams;
+  if (isOn(query.get('img'))) {
+    ctx.send(200, PIXEL, { 'content-type': 'image/gif', 'cache-control': 'no-store' });
+    return;
+  }
+  const result = verbose ? JSON.stringify({ status: 1, error: null, ...(failed.length ? { failed_records: failed } : {}) }) : '1';
+  const callback = query.get('callback');
+  if (callback !== null && CALLBACK.test(callback)) {
+    ctx.send(200, `${callback}(${result});`, { 'content-type': 'text/javascript; charset=utf-8' });
+  } else if (verbose) {
+    ctx.send(200, result, { 'content-type': 'application/json; charset=utf-8' });
+  } else {
+    ctx.send(200, result, { 'content-type': 'text/plain; charset=utf-8' });
+  }
+}
+
+function isOn(value: string | null | undefined): boolean {
+  return value === '1' || value === 'true';
+}
+
+function remoteAddress(ctx: RequestContext): string | null {
+  const address = ctx.req.socket.remoteAddress;
+  if (!address) return null;
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

@@ -2,6 +2,7 @@ import type {
   Callback,
   Config,
   ConsentListener,
+  ConsentSource,
   ConsentStatus,
   EventMap,
   GroupApi,
@@ -64,6 +65,12 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   let announce: (data: unknown) => void = noop;
   let flagFailed = false;
   const listeners: ConsentListener[] = [];
+  // A consent source's hold (heed/consent, issue #6), never persisted: 'pending' while its CMP has not
+  // answered (track() calls wait in `waiting`), 'denied' for this page view after a CMP error.
+  let held: 'pending' | 'denied' | undefined;
+  let keep: boolean | undefined;
+  let waiting: Array<[number, string, Properties, TrackOptions | Callback | undefined, Callback | undefined]> = [];
+  let shown: ConsentStatus = 'pending'; // the status listeners were last told
   const nextInsertId = insertIds();
 
   const warn = (message: string) => {
@@ -73,7 +80,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   /** The gate. Fails closed: before init, or if anything throws, tracking is not allowed. */
   const allowed = (): boolean => {
     try {
-      return !!consent && consent.status() === 'granted';
+      return !held && !!consent && consent.status() === 'granted';
     } catch {
       return false;
     }
@@ -89,9 +96,33 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
 
   const status = (): ConsentStatus => {
     try {
-      return consent ? consent.status() : 'pending';
+      return held || (consent ? consent.status() : 'pending');
     } catch {
       return 'pending';
+    }
+  };
+
+  /** Tell the listeners when the status the gate uses changed, and who changed it. */
+  const emit = (source: ConsentSource) => {
+    const next = status();
+    if (next === shown) return;
+    shown = next;
+    for (const l of listeners.slice()) {
+      try {
+        l(next, source);
+      } catch (e) {
+        warn('onConsentChange listener threw: ' + String(e));
+      }
+    }
+  };
+
+  /** End a hold: the waiting track() calls (at most 30 s old) go through the gate again, or are dropped. */
+  const drain = (replay: boolean | undefined) => {
+    const calls = waiting;
+    waiting = [];
+    for (const [at, event, props, options, callback] of calls) {
+      if (replay && Date.now() - at < 3e4) track(event, props, options, callback);
+      else if (typeof callback === 'function') callback(0);
     }
   };
 
@@ -145,16 +176,9 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       byDefault: () => config.opt_out_tracking_by_default,
       signal: () => platform.signal(config),
       failed: () => flagFailed,
-      onChange: (next, source) => {
-        for (const l of listeners.slice()) {
-          try {
-            l(next, source);
-          } catch (e) {
-            warn('onConsentChange listener threw: ' + String(e));
-          }
-        }
-      },
+      onChange: (_next, source) => emit(source),
     });
+    shown = status();
     outbox = createOutbox((endpoint, payloads, signal) => post(transport, endpoint, payloads, signal), warn);
     applyConfig();
     context = platform.context();
@@ -213,6 +237,12 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     if (typeof event !== 'string' || !event) {
       warn('track: the event name must be a non-empty string');
       if (typeof callback === 'function') callback(0);
+      return;
+    }
+    if (held === 'pending') {
+      // A consent source waits for its CMP: keep the call in memory only, with its time and page (issue #6).
+      if (waiting.length < 100) waiting.push([Date.now(), event, { ...platform.page(), time: Date.now(), ...copyProps(props) }, optionsOrCallback, cb]);
+      else if (typeof callback === 'function') callback(0);
       return;
     }
     if (!gate(`track("${event}")`, callback)) return;
@@ -345,7 +375,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     },
     unregister(name: string, options: RegisterOptions = PERSISTENT) {
       if (!consent) return;
-      if (options.persistent === false) delete session[name];
+      if (options && options.persistent === false) delete session[name];
       else {
         delete profile[name];
         save();
@@ -394,26 +424,36 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
         delete: (callback?: Callback) => update('groups', { $group_key: key, $group_id: id }, '$delete', '', callback),
       };
     },
-    opt_in_tracking(options: OptInOptions = {}) {
+    opt_in_tracking(options?: OptInOptions) {
       if (!consent) return void warn('opt_in_tracking before init is ignored');
-      consent.set('1', 'api');
+      options = options || {}; // null from JavaScript callers too: an app-facing call must not throw
+      const source = options.source || 'api';
+      const returning = consent.decision() === '1';
+      held = undefined; // a decision ends a consent source's hold
+      consent.set('1', source);
+      emit(source);
       save();
       announce({ d: '1' });
+      drain(keep || returning);
       const trackOption = options.track;
       if (trackOption === false) return;
       const name = options.track_event_name || '$opt_in';
       if (typeof trackOption === 'function') trackOption(name, options.track_properties);
       else track(name, options.track_properties, { send_immediately: true });
     },
-    opt_out_tracking(options: OptOutOptions = {}) {
+    opt_out_tracking(options?: OptOutOptions) {
       if (!consent) return void warn('opt_out_tracking before init is ignored');
+      options = options || {}; // null must still opt out, not throw before the flag is written
+      held = undefined;
+      drain(false);
       if (options.delete_user !== false && allowed() && profile.$user_id !== undefined) {
         // Sent directly, outside the outbox that is about to be cleared: the only request opt-out makes.
         post(transport, 'engage', [{ $token: token, ...personTarget(), $delete: '' }]).catch((e: unknown) =>
           warn(`profile deletion failed: ${(e as Error).message}`),
         );
       }
-      consent.set('0', 'api');
+      consent.set('0', options.source || 'api');
+      emit(options.source || 'api');
       purge(options.clear_persistence !== false);
       announce({ d: '0' });
     },
@@ -423,10 +463,21 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       if (!consent) return;
       consent.set(undefined, 'api');
       if (!allowed()) purge(true);
+      else save(); // allowed again (no decision means granted): store the identity, as init does
       announce({ d: null });
     },
     flush: () => (consent ? outbox.flush() : Promise.resolve()),
-    consent: { status },
+    consent: {
+      status,
+      hold(state?: 'pending' | 'denied', source: ConsentSource = 'api', keepOnGrant?: boolean) {
+        if (!consent) return;
+        held = state;
+        if (state === 'pending') keep = keepOnGrant;
+        else drain(!state);
+        emit(source);
+      },
+      own: () => ({ decision: consent && consent.decision(), signal: !!consent && platform.signal(config) }),
+    },
     onConsentChange(listener: ConsentListener) {
       listeners.push(listener);
       return () => {

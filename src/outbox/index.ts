@@ -29,6 +29,15 @@ export function createOutbox(send: Send, warn: (message: string) => void): Outbo
   let timer: ReturnType<typeof setTimeout> | undefined;
   let controller = new AbortController();
 
+  /** Call back the app. Its callback throwing is its own bug: it must not stop the others or the outbox. */
+  const callBack = (entry: Entry, result: 0 | 1) => {
+    try {
+      if (entry.cb) entry.cb(result);
+    } catch (e) {
+      warn('a callback threw: ' + String(e));
+    }
+  };
+
   const schedule = () => {
     if (timer) return;
     timer = setTimeout(() => {
@@ -43,13 +52,18 @@ export function createOutbox(send: Send, warn: (message: string) => void): Outbo
     const batch = queues[endpoint].splice(0, Math.min(size, MAX_BATCH));
     if (!batch.length) return Promise.resolve();
     const signal = controller.signal;
-    const done = (result: 0 | 1) => batch.forEach((e) => e.cb && e.cb(result));
+    const done = (result: 0 | 1) => batch.forEach((e) => callBack(e, result));
     const p = send(
       endpoint,
       batch.map((e) => e.p),
       signal,
     ).then(
-      () => done(1),
+      () => {
+        done(1);
+        // A batch takes at most `size` items: what is left (a backlog after a retry, a smaller
+        // batch_size) needs its own timer, or it waits for the next track() or flush().
+        if (queues[endpoint].length) schedule();
+      },
       (error: unknown) => {
         if (signal.aborted) return done(0); // cleared by an opt-out: never requeue
         if (shouldRetry(error)) {
@@ -91,7 +105,7 @@ export function createOutbox(send: Send, warn: (message: string) => void): Outbo
       timer = undefined;
       controller.abort();
       controller = new AbortController();
-      for (const e of ENDPOINTS) queues[e].splice(0).forEach((x) => x.cb && x.cb(0));
+      for (const e of ENDPOINTS) queues[e].splice(0).forEach((x) => callBack(x, 0));
     },
     configure(s, i) {
       size = Math.max(1, Math.min(MAX_BATCH, s | 0 || 50));

@@ -4,7 +4,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed, InitConfig } from '../../src/types';
-import { events, ingestRequests, listStorage, newContext, pause, startRig, storageCount, until, type Rig } from './rig';
+import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, startRig, storageCount, until, type Rig } from './rig';
 
 declare global {
   // The script-tag build's global.
@@ -51,7 +51,7 @@ test('the script-tag build defines window.heed and its events reach the collecto
   const page = await open();
   expect(await page.evaluate(() => typeof heed.track)).toBe('function');
   await page.evaluate(() => heed.track('Hello', { from: 'e2e' }));
-  const [event] = await until(() => events(rig, { event: 'Hello' }).then((e) => e.length && e));
+  const [event] = await eventsAtLeast(rig, { event: 'Hello' });
   expect(event.properties).toMatchObject({ from: 'e2e', token: TOKEN, mp_lib: 'heed' });
   expect(event.distinct_id).toMatch(/^\$device:[0-9a-f-]{36}$/);
 });
@@ -111,12 +111,12 @@ describe('2. nothing before consent', () => {
     expect(storageCount(before)).toBe(0);
 
     await page.evaluate(() => heed.opt_in_tracking({ track_properties: { via: 'banner' } }));
-    const [optIn] = await until(() => events(rig, { event: '$opt_in' }).then((e) => e.length && e));
+    const [optIn] = await eventsAtLeast(rig, { event: '$opt_in' });
     expect(optIn.properties).toMatchObject({ via: 'banner', token: TOKEN });
     expect((await listStorage(page)).localStorage[FLAG]).toBe('1');
 
     await page.evaluate(() => heed.track('after consent'));
-    await until(() => events(rig, { event: 'after consent' }).then((e) => e.length));
+    await eventsAtLeast(rig, { event: 'after consent' });
     expect(await events(rig, { event: 'before consent' })).toHaveLength(0); // dropped, not replayed
   });
 });
@@ -139,7 +139,7 @@ describe('3. opt-out purges', () => {
     await page.reload();
     await page.evaluate(([t, h]) => void heed.init(t, { api_host: h, batch_flush_interval_ms: 200 }), [TOKEN, rig.apiHost]);
     await page.evaluate(() => heed.opt_in_tracking());
-    await until(() => events(rig, { event: '$opt_in' }).then((e) => e.length));
+    await eventsAtLeast(rig, { event: '$opt_in' });
     await page.evaluate(() => heed.flush());
     expect(await events(rig, { event: 'doomed' })).toHaveLength(0);
     const optIn = (await events(rig, { event: '$opt_in' }))[0];
@@ -177,7 +177,7 @@ describe('4. the gate fails closed', () => {
     expect(await ingestRequests(rig)).toHaveLength(0);
     // An explicit opt-in on this page still works, from memory.
     await page.evaluate(() => heed.opt_in_tracking());
-    await until(() => events(rig, { event: '$opt_in' }).then((e) => e.length));
+    await eventsAtLeast(rig, { event: '$opt_in' });
   });
 });
 
@@ -195,7 +195,7 @@ describe('5. browser signals', () => {
       expect(storageCount(await listStorage(page))).toBe(0);
       await page.evaluate(() => heed.opt_in_tracking());
       await page.evaluate(() => heed.track('allowed'));
-      await until(() => events(rig, { event: 'allowed' }).then((e) => e.length));
+      await eventsAtLeast(rig, { event: 'allowed' });
     });
   }
 
@@ -205,7 +205,7 @@ describe('5. browser signals', () => {
     const page = await open({ ignore_gpc: true, ignore_dnt: true }, script);
     expect(await status(page)).toBe('granted');
     await page.evaluate(() => heed.track('allowed'));
-    await until(() => events(rig, { event: 'allowed' }).then((e) => e.length));
+    await eventsAtLeast(rig, { event: 'allowed' });
   });
 });
 
@@ -225,7 +225,7 @@ describe('6. cross-tab', () => {
       heed.opt_out_tracking();
       return t;
     });
-    const deniedAt = await until(() => b.evaluate(() => (window as unknown as { deniedAt?: number }).deniedAt));
+    const deniedAt = await until(() => b.evaluate(() => (window as unknown as { deniedAt?: number }).deniedAt || 0));
     expect(deniedAt - t0).toBeLessThan(100);
     expect(await status(b)).toBe('denied');
     await b.evaluate(() => heed.flush());

@@ -96,14 +96,19 @@ export async function ingestRequests(rig: Rig): Promise<Array<{ path: string; me
 }
 
 /** Wait until `check` returns a truthy value (polling the collector, not sleeping a fixed time). */
-export async function until<T>(check: () => Promise<T>, timeoutMs = 10000): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined | 0 | false | null | ''>, timeoutMs = 10000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as T;
     if (Date.now() > end) throw new Error('timed out waiting for condition');
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until the collector holds at least `n` events matching `query`; returns them. */
+export function eventsAtLeast(rig: Rig, query: Record<string, string>, n = 1): Promise<StoredEvent[]> {
+  return until(() => events(rig, query).then((e) => (e.length >= n ? e : undefined)));
+}

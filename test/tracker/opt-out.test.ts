@@ -1,0 +1,234 @@
+/** @jest-environment jsdom */
+import { createHeed, type InitConfig } from '../../src/entry/browser';
+import { cookies, localEntries, resetBrowser } from '../helpers/browser';
+import { useNodeFetch } from '../helpers/fetch';
+import { startServer, type TestServer } from '../helpers/server';
+
+const TOKEN = 'optOutTok';
+const FLAG = '__mp_opt_in_out_' + TOKEN;
+const PROFILE = `mp_${TOKEN}_mixpanel`;
+
+useNodeFetch();
+let server: TestServer;
+beforeEach(async () => {
+  server = await startServer();
+});
+afterEach(async () => {
+  await server.close();
+  resetBrowser();
+});
+
+function start(config: InitConfig = {}) {
+  const heed = createHeed();
+  heed.init(TOKEN, { api_host: server.url, batch_flush_interval_ms: 60_000, ...config });
+  return heed;
+}
+
+describe('opt_out_tracking purges what was queued', () => {
+  it('20 queued events never reach the server: not at opt-out, not on flush, not after a later opt-in', async () => {
+    const heed = start();
+    const results: number[] = [];
+    for (let i = 0; i < 20; i++) heed.track('queued ' + i, { i }, (r) => results.push(r));
+    heed.people.set('queued', true, (r) => results.push(r));
+
+    heed.opt_out_tracking();
+    // Dropped items are settled at once, as failures.
+    expect(results).toEqual(new Array(21).fill(0));
+    await heed.flush();
+    await server.quiet();
+    expect(server.requests).toEqual([]);
+
+    heed.opt_in_tracking();
+    heed.track('after opt-in');
+    await heed.flush();
+    await server.quiet();
+    expect(server.requests.map((r) => r.endpoint)).toEqual(['track', 'track']);
+    expect(server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'after opt-in']);
+  });
+
+  it('also drops events kept for retry after a server error', async () => {
+    const heed = start();
+    server.answer(500);
+    heed.track('kept for retry');
+    await expect(heed.flush()).rejects.toMatchObject({ name: 'HeedError', status: 500 });
+    expect(server.requests).toHaveLength(1);
+
+    heed.opt_out_tracking();
+    server.answer(200);
+    await heed.flush();
+    heed.opt_in_tracking({ track: false });
+    await heed.flush();
+    await server.quiet();
+    expect(server.requests).toHaveLength(1); // only the refused attempt
+    expect(server.accepted('track')).toEqual([]);
+  });
+
+  it('a queued callback that throws does not stop the opt-out from clearing storage', () => {
+    const heed = start();
+    heed.identify('user-9');
+    heed.track('x', {}, () => {
+      throw new Error('app bug in a callback');
+    });
+    expect(() => heed.opt_out_tracking({ delete_user: false })).not.toThrow();
+    expect(localEntries()).toEqual({ [FLAG]: '0' });
+  });
+
+  it('opt_out_tracking(null) from plain JavaScript still opts out (and opt_in_tracking(null) opts in)', async () => {
+    const heed = start();
+    heed.identify('user-9');
+    const loose = heed as unknown as Record<'opt_out_tracking' | 'opt_in_tracking' | 'unregister', (...a: unknown[]) => void>;
+    expect(() => loose.opt_out_tracking(null)).not.toThrow();
+    expect(heed.consent.status()).toBe('denied');
+    expect(localEntries()).toEqual({ [FLAG]: '0' });
+    expect(() => loose.opt_in_tracking(null)).not.toThrow();
+    expect(heed.consent.status()).toBe('granted');
+    heed.register({ a: 1 });
+    expect(() => loose.unregister('a', null)).not.toThrow();
+    expect(heed.get_property('a')).toBeUndefined();
+  });
+
+  it('drops what is tracked while opted out', async () => {
+    const heed = start();
+    heed.opt_out_tracking();
+    const results: number[] = [];
+    heed.track('while out', {}, (r) => results.push(r));
+    heed.people.increment('n', (r) => results.push(r));
+    heed.get_group('g', 'x').set('a', 1, (r) => results.push(r));
+    await heed.flush();
+    await server.quiet();
+    expect(results).toEqual([0, 0, 0]);
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe('opt_out_tracking clears persistence', () => {
+  it.each([
+    ['localStorage', {} as InitConfig, () => localStorage.getItem(PROFILE)],
+    ['cookie', { persistence: 'cookie' } as InitConfig, () => cookies()[PROFILE] ?? null],
+  ])("%s persistence: removes the profile, keeps the '0' flag, forgets the identity", async (_name, config, stored) => {
+    const heed = start(config);
+    heed.identify('user-9');
+    heed.register({ plan: 'pro' });
+    heed.time_event('checkout');
+    expect(decodeURIComponent(stored() || '')).toContain('user-9');
+
+    heed.opt_out_tracking({ delete_user: false });
+    expect(stored()).toBeNull();
+    expect(localEntries()).toEqual({ [FLAG]: '0' });
+    expect(Object.keys(cookies())).toEqual([]);
+    expect(heed.get_distinct_id()).toMatch(/^\$device:/);
+    expect(heed.get_property('plan')).toBeUndefined();
+
+    // Opted out, the app's calls change memory only.
+    heed.identify('user-10');
+    heed.register({ plan: 'team' });
+    heed.time_event('x');
+    heed.reset();
+    expect(localEntries()).toEqual({ [FLAG]: '0' });
+    expect(Object.keys(cookies())).toEqual([]);
+    await heed.flush();
+    await server.quiet();
+    expect(server.requests).toEqual([]);
+  });
+
+  it('a later page load stays opted out and writes nothing but the flag', async () => {
+    start().opt_out_tracking();
+    const next = start();
+    expect(next.has_opted_out_tracking()).toBe(true);
+    next.track('x');
+    next.register({ a: 1 });
+    await next.flush();
+    await server.quiet();
+    expect(localEntries()).toEqual({ [FLAG]: '0' });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('clear_opt_in_out_tracking() after an opt-out: the fresh identity is stored, so the next page keeps it', async () => {
+    const heed = start();
+    heed.identify('user-9');
+    heed.opt_out_tracking({ delete_user: false });
+    heed.clear_opt_in_out_tracking(); // no decision, no signal: granted again
+    expect(heed.consent.status()).toBe('granted');
+    heed.track('after clear');
+    await heed.flush();
+    const device = server.accepted('track')[0].properties.$device_id;
+    expect(JSON.parse(localStorage.getItem(PROFILE)!)).toMatchObject({ $device_id: device });
+
+    const next = start();
+    next.track('next page');
+    await next.flush();
+    expect(server.accepted('track')[1].properties.$device_id).toBe(device);
+  });
+
+  it('clear_persistence: false keeps the profile and the identity', () => {
+    const heed = start();
+    heed.identify('user-9');
+    heed.register({ plan: 'pro' });
+    heed.opt_out_tracking({ clear_persistence: false, delete_user: false });
+    expect(JSON.parse(localStorage.getItem(PROFILE)!)).toMatchObject({ distinct_id: 'user-9', plan: 'pro' });
+    expect(localStorage.getItem(FLAG)).toBe('0');
+    expect(heed.get_distinct_id()).toBe('user-9');
+  });
+});
+
+describe('opt_out_tracking deletes the profile of an identified user', () => {
+  it('sends exactly one /engage $delete for the identified user (default delete_user)', async () => {
+    const heed = start();
+    heed.identify('user-9');
+    await heed.flush(); // the $identify event
+    const before = server.requests.length;
+    const deviceId = heed.get_property('$device_id');
+
+    heed.opt_out_tracking();
+    await server.waitForRequests(before + 1);
+    await server.quiet();
+    const sent = server.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toBe('/engage/');
+    expect(sent[0].items).toEqual([
+      { $token: TOKEN, $distinct_id: 'user-9', $device_id: deviceId, $user_id: 'user-9', $delete: '' },
+    ]);
+  });
+
+  it('sends nothing for an anonymous user', async () => {
+    const heed = start();
+    heed.register({ plan: 'pro' });
+    heed.opt_out_tracking();
+    await server.quiet();
+    expect(server.requests).toEqual([]);
+  });
+
+  it('sends nothing with delete_user: false', async () => {
+    const heed = start();
+    heed.identify('user-9');
+    await heed.flush();
+    const before = server.requests.length;
+    heed.opt_out_tracking({ delete_user: false });
+    await server.quiet();
+    expect(server.requests).toHaveLength(before);
+  });
+
+  it('deletes a user identified on an earlier page (the identity is persisted)', async () => {
+    start().identify('user-9');
+    await server.quiet();
+    const before = server.requests.length;
+    const next = start();
+    next.opt_out_tracking();
+    await server.waitForRequests(before + 1);
+    expect(server.requests[before].items[0]).toMatchObject({ $distinct_id: 'user-9', $delete: '' });
+  });
+
+  it('sends nothing when tracking was not allowed (pending or denied)', async () => {
+    localStorage.setItem(FLAG, '0');
+    const denied = start();
+    denied.identify('user-9');
+    denied.opt_out_tracking();
+
+    resetBrowser();
+    const pending = start({ opt_out_tracking_by_default: true });
+    pending.identify('user-9');
+    pending.opt_out_tracking();
+    await server.quiet();
+    expect(server.requests).toEqual([]);
+  });
+});

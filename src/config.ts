@@ -9,6 +9,8 @@ export const DEFAULTS: Config = {
   ip: true,
   batch_size: 50,
   batch_flush_interval_ms: 5000,
+  batch_request_timeout_ms: 90000,
+  max_queued_events: 10000,
   persistence: 'localStorage',
   persistence_path: '',
   cookie_domain: '',

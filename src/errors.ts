@@ -1,6 +1,8 @@
 /** Base of heed's typed errors; `isHeedError` matches by name too, across realms and bundles. */
 export class HeedError extends Error {
   override readonly name: string = 'HeedError';
+  /** The server's `Retry-After`, in milliseconds. */
+  retryAfter?: number;
   constructor(
     message: string,
     /** HTTP status when a server answered. */

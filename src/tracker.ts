@@ -16,13 +16,13 @@ import type {
   RegisterOptions,
   TrackOptions,
 } from './types';
-import type { Store, StoreFailure } from './storage/types';
+import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import { DEFAULTS, LIB_VERSION, apiBase } from './config';
 import { createConsent, type Consent, type Decision } from './consent';
 import { PROFILE_KEY, DEVICE_PREFIX, anonymousProfile, insertIds, parseProfile, type Profile } from './identity';
 import { copyProps, sanitize } from './properties';
-import { createOutbox, type Outbox } from './outbox';
-import { post, type Endpoint, type TransportOptions } from './transport';
+import { createOutbox, type Outbox, type StoredBatch } from './outbox';
+import { encode, endpointUrl, post, type Endpoint, type TransportOptions } from './transport';
 
 /** What an entry point supplies: the platform's stores, signals and context. */
 export interface Platform {
@@ -38,8 +38,16 @@ export interface Platform {
   pageview(): Properties;
   /** Cross-tab messages for one token; returns a post function. */
   channel?(name: string, receive: (data: unknown) => void): (data: unknown) => void;
-  /** Remove what the platform stored beyond the profile store (e.g. an IndexedDB outbox). */
-  purge?(token: string): void;
+  /** Where the outbox persists batches for a token (IndexedDB, then localStorage, in browsers). */
+  outbox?(token: string, onFailure: StoreFailure): AsyncStore<StoredBatch>;
+  /** Remove what the platform keeps beyond the stores (an emptied IndexedDB database). */
+  purge?(): Promise<unknown>;
+  /** Hand a request to the browser as the page goes away (`sendBeacon`); true when it took it. */
+  beacon?(url: string, body: string): boolean;
+  /** False while the device is offline. */
+  online?(): boolean;
+  /** Page lifecycle: hidden (send now), hide (beacon what is left), back online (send now). */
+  lifecycle?(on: { hidden(): void; hide(): void; online(): void }): void;
 }
 
 const noop = () => undefined;
@@ -107,6 +115,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     const next = status();
     if (next === shown) return;
     shown = next;
+    if (next === 'granted') void outbox.restore(); // batches an earlier page left for this token
     for (const l of listeners.slice()) {
       try {
         l(next, source);
@@ -133,10 +142,10 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
 
   /** Forget everything held for this token: queued events, stored state, in-memory identity. */
   const purge = (storage: boolean) => {
-    outbox.clear();
+    const cleared = outbox.clear(storage);
     if (storage) {
-      for (const key of profiles.keys()) profiles.remove(key);
-      if (platform.purge) platform.purge(token);
+      profiles.remove(PROFILE_KEY);
+      if (platform.purge) cleared.then(platform.purge);
       profile = anonymousProfile();
       session = {};
     }
@@ -179,8 +188,19 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       onChange: (_next, source) => emit(source),
     });
     shown = status();
-    outbox = createOutbox((endpoint, payloads, signal) => post(transport, endpoint, payloads, signal), warn);
+    const beacon = platform.beacon;
+    outbox = createOutbox({
+      send: (endpoint, payloads, signal) => post(transport, endpoint, payloads, signal),
+      beacon: beacon && ((endpoint, payloads) => beacon(endpointUrl(transport, endpoint), encode(payloads, transport.format))),
+      store: platform.outbox && platform.outbox(token, report),
+      online: platform.online,
+      warn,
+    });
     applyConfig();
+    if (platform.lifecycle) {
+      const send = () => void outbox.flush().catch(noop);
+      platform.lifecycle({ hidden: send, online: send, hide: () => outbox.beacon() });
+    }
     context = platform.context();
     const decision = consent.decision();
     const stored = parseProfile(profiles.get(PROFILE_KEY));
@@ -192,18 +212,18 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
         const d = (data as { d?: Decision | null } | null)?.d;
         consent!.adopt(d === '1' || d === '0' ? d : undefined, 'tab');
         if (!allowed()) {
-          outbox.clear();
-          profile = anonymousProfile();
-          session = {};
+          // The other tab purged the stores; clearing ours too fences off this tab's late writes.
+          purge(true);
         }
       });
     }
+    if (allowed()) void outbox.restore();
     return instance;
   }
 
   function applyConfig() {
     transport = { base: apiBase(config.api_host), format: config.api_payload_format, ip: config.ip };
-    outbox.configure(config.batch_size, config.batch_flush_interval_ms);
+    outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
   }
 
   function eventProperties(event: string, props: unknown): Properties {

@@ -23,6 +23,25 @@ export type ConsentSource = 'api' | 'tab' | (string & {});
 
 export type ConsentListener = (status: ConsentStatus, source: ConsentSource) => void;
 
+/**
+ * The consent gate. Apps decide with `opt_in_tracking()` / `opt_out_tracking()`; consent sources
+ * (`heed/consent`: TCF, GPP, Consent Mode, CMP signals) also use `hold` and `own`.
+ */
+export interface ConsentGate {
+  status(): ConsentStatus;
+  /**
+   * Hold the gate for this page view, never persisted: `'pending'` while a CMP has not answered
+   * (`track()` calls wait in memory, at most 100 of them for 30 s; nothing is written or sent),
+   * `'denied'` after a CMP error or timeout; `undefined` releases it and the waiting calls go
+   * through the gate again. With `keep`, a grant (`opt_in_tracking()`) during `'pending'` sends the
+   * waiting calls too; otherwise they are sent only if a grant was stored before. Any decision
+   * (`opt_in_tracking` / `opt_out_tracking`) ends the hold.
+   */
+  hold(state?: 'pending' | 'denied', source?: ConsentSource, keep?: boolean): void;
+  /** What the tracker holds on its own: the stored decision (`'1'` in, `'0'` out) and whether DNT/GPC says no. */
+  own(): { decision?: '1' | '0'; signal: boolean };
+}
+
 export interface TrackOptions {
   /** Send now instead of waiting for the batch interval. */
   send_immediately?: boolean;
@@ -31,6 +50,8 @@ export interface TrackOptions {
 }
 
 export interface OptInOptions {
+  /** Who decided, as told to `onConsentChange` listeners; a consent source passes its name. @default 'api' */
+  source?: ConsentSource;
   /** Track the opt-in event. Mixpanel passes a function here; `false` skips the event. @default true */
   track?: boolean | ((event: string, properties?: Properties) => void);
   /** @default '$opt_in' */
@@ -45,6 +66,8 @@ export interface OptInOptions {
 }
 
 export interface OptOutOptions {
+  /** Who decided, as told to `onConsentChange` listeners; a consent source passes its name. @default 'api' */
+  source?: ConsentSource;
   /** Send one `$delete` profile update for an identified user before the gate closes. @default true */
   delete_user?: boolean;
   /** Remove identity, super properties and queued events stored for this token. @default true */
@@ -84,6 +107,10 @@ export interface Config {
   batch_size: number;
   /** Longest wait before a batch is sent. @default 5000 */
   batch_flush_interval_ms: number;
+  /** A request that has not answered by then is aborted and retried. @default 90000 */
+  batch_request_timeout_ms: number;
+  /** Events the outbox holds at most; beyond it the oldest are dropped (with a `debug` warning). @default 10000 */
+  max_queued_events: number;
   /** Where identity and super properties live. @default 'localStorage' */
   persistence: 'localStorage' | 'cookie' | 'memory' | 'file';
   /** Node file store path (with `persistence: 'file'`). @default '~/.heed/state.json' */
@@ -167,7 +194,7 @@ export interface Heed<E extends EventMap = EventMap> {
   clear_opt_in_out_tracking(options?: ClearOptInOutOptions): void;
   /** Send everything queued now; resolves when the server acknowledged it. */
   flush(): Promise<void>;
-  readonly consent: { status(): ConsentStatus };
+  readonly consent: ConsentGate;
   /** Called on every change of the consent status; returns an unsubscribe function. */
   onConsentChange(listener: ConsentListener): () => void;
 }

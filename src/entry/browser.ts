@@ -2,6 +2,8 @@ import { trackerFactory, type Platform } from '../tracker';
 import { cookieStore } from '../storage/cookie';
 import { webStorage } from '../storage/web-storage';
 import { memoryStore } from '../storage/memory';
+import { dropDatabaseIfEmpty, idbStore } from '../storage/indexeddb';
+import { jsonStore } from '../storage/json';
 import type { Properties } from '../types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
@@ -56,6 +58,23 @@ const platform: Platform = {
     current_url_protocol: location.protocol,
     current_url_search: location.search,
   }),
+  // IndexedDB where it exists, else localStorage; a store that fails at run time goes to memory.
+  outbox: (token, onFailure) =>
+    typeof indexedDB === 'undefined'
+      ? jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure))
+      : idbStore(token + ':', onFailure),
+  purge: () => dropDatabaseIfEmpty(),
+  beacon: (url, body) =>
+    typeof navigator.sendBeacon === 'function' &&
+    navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' })),
+  online: () => navigator.onLine !== false,
+  lifecycle(on) {
+    addEventListener('pagehide', on.hide);
+    addEventListener('online', on.online);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') on.hidden();
+    });
+  },
   channel(name, receive) {
     if (typeof BroadcastChannel !== 'function') return () => undefined;
     const ch = new BroadcastChannel(name);

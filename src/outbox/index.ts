@@ -1,115 +1,303 @@
 import type { Callback } from '../types';
-import { MAX_BATCH, shouldRetry, type Endpoint } from '../transport';
+import type { AsyncStore } from '../storage/types';
+import { MAX_BATCH, retryDelay, type Endpoint } from '../transport';
 import { HeedError } from '../errors';
 
+/** Sends one batch; rejects with a HeedError carrying the HTTP status (and `retryAfter` ms). */
 export type Send = (endpoint: Endpoint, payloads: object[], signal: AbortSignal) => Promise<void>;
+
+/** A persisted batch: its endpoint and payloads. One key per batch, never one per event. */
+export interface StoredBatch {
+  e: Endpoint;
+  p: object[];
+}
+
+export interface OutboxOptions {
+  send: Send;
+  /** Hand batches to the browser on page hide (`sendBeacon`); true when it took them. */
+  beacon?: (endpoint: Endpoint, payloads: object[]) => boolean;
+  /** Where batches survive reloads and crashes (IndexedDB, then localStorage, then memory). */
+  store?: AsyncStore<StoredBatch>;
+  /** Whether the network is up (`navigator.onLine`); offline pauses sending. */
+  online?: () => boolean;
+  warn(message: string): void;
+}
 
 export interface Outbox {
   add(endpoint: Endpoint, payload: object, callback?: Callback, now?: boolean): void;
   /** Send everything queued (and wait for what is in flight); rejects if a batch fails. */
   flush(): Promise<void>;
-  /** Drop everything queued, abort what is in flight and fence off its late results. */
-  clear(): void;
-  configure(size: number, interval: number): void;
+  /** Hand what is queued to the browser before the page goes away. */
+  beacon(): void;
+  /** Adopt batches persisted by earlier pages (or closed tabs) and send them. */
+  restore(): Promise<void>;
+  /** Drop everything (memory, persisted, in flight) and fence off late writes and results. */
+  clear(persisted: boolean): Promise<void>;
+  configure(size: number, interval: number, cap: number, timeout: number): void;
+  /** Events dropped because the outbox was full. */
+  readonly dropped: number;
 }
 
-interface Entry {
-  p: object;
-  cb?: Callback;
+interface Batch {
+  id: string;
+  e: Endpoint;
+  p: object[];
+  cbs: Array<Callback | undefined>;
+  /** The send in flight. */
+  sending?: Promise<void>;
 }
 
 const ENDPOINTS: Endpoint[] = ['track', 'engage', 'groups'];
 
-/** In-memory batches per endpoint, sent on size or interval. */
-export function createOutbox(send: Send, warn: (message: string) => void): Outbox {
-  const queues: Record<Endpoint, Entry[]> = { track: [], engage: [], groups: [] };
-  const inflight = new Set<Promise<void>>();
+/**
+ * Batches per endpoint, persisted asynchronously and removed only after a 2xx. Every event keeps
+ * its `$insert_id`, so a batch sent twice (a beacon, then the next page re-sending the persisted
+ * copy; or two tabs adopting the same orphan) is de-duplicated by the server: exactly-once as the
+ * user sees it.
+ */
+export function createOutbox(o: OutboxOptions): Outbox {
+  const queue: Batch[] = [];
+  const tab = Math.random().toString(36).slice(2, 10);
+  let seq = 0;
   let size = 50;
   let interval = 5000;
+  let cap = 10000;
+  let timeout = 90000;
+  let count = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let controller = new AbortController();
+  let due = 0;
+  let attempt = 0;
+  let epoch = 0;
+  let dirty = new Set<Batch>();
+  let writing: Promise<unknown> = Promise.resolve();
+  const controllers = new Set<AbortController>();
+  const state = { dropped: 0 };
 
   /** Call back the app. Its callback throwing is its own bug: it must not stop the others or the outbox. */
-  const callBack = (entry: Entry, result: 0 | 1) => {
+  const callBack = (cb: Callback | undefined, result: 0 | 1) => {
     try {
-      if (entry.cb) entry.cb(result);
+      if (cb) cb(result);
     } catch (e) {
-      warn('a callback threw: ' + String(e));
+      o.warn('a callback threw: ' + String(e));
     }
   };
 
-  const schedule = () => {
-    if (timer) return;
+  /** Persistence is one chain, so a clear is ordered after every write queued before it. */
+  const chain = (op: () => Promise<unknown>) => {
+    const mine = epoch;
+    writing = writing.then(() => (mine === epoch ? op() : undefined)).catch(() => undefined);
+    return writing;
+  };
+
+  const persist = () => {
+    if (!o.store || !dirty.size) return;
+    const batches = Array.from(dirty);
+    dirty = new Set();
+    chain(() => Promise.all(batches.map((b) => (queue.indexOf(b) >= 0 ? o.store!.set(b.id, { e: b.e, p: b.p }) : undefined))));
+  };
+
+  const forget = (b: Batch) => {
+    const i = queue.indexOf(b);
+    if (i >= 0) queue.splice(i, 1);
+    count -= b.p.length;
+    dirty.delete(b);
+    if (o.store) chain(() => o.store!.remove(b.id));
+  };
+
+  const schedule = (delay: number) => {
+    const at = Date.now() + delay;
+    if (timer && due <= at) return;
+    clearTimeout(timer);
+    due = at;
     timer = setTimeout(() => {
       timer = undefined;
-      sendAll().catch(() => undefined); // failures were requeued or reported
-    }, interval);
-    // In Node an idle tracker must not keep the process alive; `flush()` is the way to wait.
+      sendAll().catch(() => undefined); // failures were rescheduled or reported
+    }, delay);
+    // An idle tracker must not keep Node alive; `flush()` is the way to wait.
     (timer as { unref?: () => void }).unref?.();
   };
 
-  const sendBatch = (endpoint: Endpoint): Promise<void> => {
-    const batch = queues[endpoint].splice(0, Math.min(size, MAX_BATCH));
-    if (!batch.length) return Promise.resolve();
-    const signal = controller.signal;
-    const done = (result: 0 | 1) => batch.forEach((e) => callBack(e, result));
-    const p = send(
-      endpoint,
-      batch.map((e) => e.p),
-      signal,
-    ).then(
-      () => {
-        done(1);
-        // A batch takes at most `size` items: what is left (a backlog after a retry, a smaller
-        // batch_size) needs its own timer, or it waits for the next track() or flush().
-        if (queues[endpoint].length) schedule();
-      },
-      (error: unknown) => {
-        if (signal.aborted) return done(0); // cleared by an opt-out: never requeue
-        if (shouldRetry(error)) {
-          queues[endpoint].unshift(...batch);
-          schedule();
-        } else {
-          warn(`dropped ${batch.length} ${endpoint} item(s): ${(error as Error).message}`);
-          done(0);
-        }
-        throw error;
-      },
-    );
-    inflight.add(p);
-    p.then(
-      () => inflight.delete(p),
-      () => inflight.delete(p),
-    );
+  /** Replace `b` in the queue by its first `at` items and the rest; both persisted anew. */
+  const split = (b: Batch, at: number): Batch[] => {
+    const parts = [batch(b.e, b.p.slice(0, at), b.cbs.slice(0, at)), batch(b.e, b.p.slice(at), b.cbs.slice(at))];
+    queue.splice(queue.indexOf(b), 1, ...parts);
+    if (o.store) chain(() => o.store!.remove(b.id));
+    dirty.add(parts[0]).add(parts[1]);
+    persist();
+    return parts;
+  };
+
+  /** Send one batch, or join its send in flight; a batch over `batch_size` goes as several, in order. */
+  const sendBatch = (b: Batch): Promise<void> => {
+    if (b.sending) return b.sending;
+    if (queue.indexOf(b) < 0) return Promise.resolve();
+    if (b.p.length > size) {
+      const parts = split(b, size);
+      return sendBatch(parts[0]).then(() => sendBatch(parts[1]));
+    }
+    if (o.online && !o.online()) return Promise.reject(new HeedError('offline')); // resumed by `online`
+    const p = attemptSend(b).finally(() => (b.sending = undefined));
+    b.sending = p;
     return p;
   };
 
-  const sendAll = () => Promise.all(ENDPOINTS.map(sendBatch)).then(() => undefined);
+  const attemptSend = async (b: Batch): Promise<void> => {
+    const c = new AbortController();
+    controllers.add(c);
+    // A hanging response is a network error: abort it and retry later.
+    const t = setTimeout(() => c.abort(), timeout);
+    (t as { unref?: () => void }).unref?.();
+    const mine = epoch;
+    const done = (r: 0 | 1) => b.cbs.forEach((cb) => callBack(cb, r));
+    try {
+      await o.send(b.e, b.p, c.signal);
+      if (mine !== epoch) return;
+      attempt = 0;
+      forget(b);
+      done(1);
+      // A batch holds at most `size` items: a backlog left behind a retry needs its own timer.
+      if (queue.length) schedule(interval);
+    } catch (error) {
+      if (mine !== epoch) return; // cleared by an opt-out: nothing is requeued
+      const status = (error as HeedError).status;
+      if (status === 413 && b.p.length > 1) {
+        // Too large for the server: halve it and try again at once.
+        split(b, Math.ceil(b.p.length / 2));
+        schedule(0);
+        return;
+      }
+      const delay = retryDelay(error, attempt);
+      if (delay === undefined) {
+        o.warn(`dropped ${b.p.length} ${b.e} item(s): ${(error as Error).message}`);
+        forget(b);
+        done(0);
+      } else {
+        attempt++;
+        schedule(delay);
+      }
+      throw error;
+    } finally {
+      clearTimeout(t);
+      controllers.delete(c);
+    }
+  };
+
+  const batch = (e: Endpoint, p: object[], cbs: Array<Callback | undefined>): Batch => ({
+    id: `${tab}-${seq++}`,
+    e,
+    p,
+    cbs,
+  });
+
+  /** Every queued batch, one at a time per endpoint (in order), the endpoints side by side. */
+  const sendAll = () =>
+    Promise.all(
+      ENDPOINTS.map(async (e) => {
+        for (const b of queue.filter((x) => x.e === e)) await sendBatch(b);
+      }),
+    ).then(() => undefined);
+
+  const open = (e: Endpoint): Batch => {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const b = queue[i];
+      if (b.e === e) {
+        if (!b.sending && b.p.length < size) return b;
+        break;
+      }
+    }
+    const b = batch(e, [], []);
+    queue.push(b);
+    return b;
+  };
 
   return {
+    get dropped() {
+      return state.dropped;
+    },
     add(endpoint, payload, callback, now) {
-      const queue = queues[endpoint];
-      queue.push({ p: payload, cb: callback });
-      if (now || queue.length >= size) sendBatch(endpoint).catch(() => undefined);
-      else schedule();
+      const b = open(endpoint);
+      b.p.push(payload);
+      b.cbs.push(callback);
+      count++;
+      while (count > cap) {
+        const oldest = queue.find((x) => !x.sending && x.p.length);
+        if (!oldest) break;
+        oldest.p.shift();
+        callBack(oldest.cbs.shift(), 0);
+        count--;
+        state.dropped++;
+        dirty.add(oldest);
+        o.warn(`outbox full (${cap} events): dropped the oldest event`);
+      }
+      if (!dirty.size) setTimeout(persist, 0);
+      dirty.add(b);
+      if (now || b.p.length >= size) sendBatch(b).catch(() => undefined);
+      else schedule(interval);
     },
     async flush() {
+      persist();
       let failure: unknown;
       const settle = (p: Promise<void>) => p.catch((e: unknown) => void (failure = failure || e));
-      await Promise.all(Array.from(inflight, settle));
-      while (!failure && ENDPOINTS.some((e) => queues[e].length)) await settle(sendAll());
+      while (!failure && queue.length) await settle(sendAll());
       if (failure) throw failure instanceof HeedError ? failure : new HeedError('flush failed', undefined, { cause: failure });
     },
-    clear() {
+    beacon() {
+      persist();
+      if (!o.beacon) return;
+      for (const b of queue.slice()) {
+        if (b.sending || !b.p.length) continue;
+        // The persisted copy stays until a later page confirms it: a beacon has no reply.
+        for (let i = 0; i < b.p.length; i += size) if (!o.beacon(b.e, b.p.slice(i, i + size))) return;
+        const j = queue.indexOf(b);
+        if (j >= 0) queue.splice(j, 1);
+        count -= b.p.length;
+      }
+    },
+    async restore() {
+      const store = o.store;
+      if (!store) return;
+      const mine = epoch;
+      const ids = await store.keys();
+      const known = new Set(queue.map((b) => b.id));
+      let adopted = 0;
+      for (const id of ids) {
+        if (known.has(id) || id.indexOf(tab + '-') === 0) continue;
+        const stored = await store.get(id);
+        if (mine !== epoch) return;
+        if (!stored || ENDPOINTS.indexOf(stored.e) < 0 || !Array.isArray(stored.p)) {
+          await store.remove(id);
+          continue;
+        }
+        queue.unshift({ id, e: stored.e, p: stored.p, cbs: [] });
+        count += stored.p.length;
+        adopted++;
+      }
+      if (adopted) schedule(0);
+    },
+    clear(persisted) {
+      epoch++;
       clearTimeout(timer);
       timer = undefined;
-      controller.abort();
-      controller = new AbortController();
-      for (const e of ENDPOINTS) queues[e].splice(0).forEach((x) => callBack(x, 0));
+      controllers.forEach((c) => c.abort());
+      controllers.clear();
+      for (const b of queue.splice(0)) b.cbs.forEach((cb) => callBack(cb, 0));
+      count = 0;
+      attempt = 0;
+      dirty = new Set();
+      const store = o.store;
+      if (!persisted || !store) return Promise.resolve();
+      // Runs after every write queued before the clear; writes queued after it are fenced by epoch.
+      writing = writing
+        .then(() => store.keys())
+        .then((ids) => Promise.all(ids.map((id) => store.remove(id))))
+        .catch(() => undefined);
+      return writing.then(() => undefined);
     },
-    configure(s, i) {
+    configure(s, i, c, t) {
+      timeout = Math.max(1, t || 90000);
       size = Math.max(1, Math.min(MAX_BATCH, s | 0 || 50));
       interval = Math.max(0, i);
+      cap = Math.max(1, c | 0 || 10000);
     },
   };
 }

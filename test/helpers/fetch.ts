@@ -11,6 +11,7 @@ interface FetchInit {
 interface FetchResponse {
   ok: boolean;
   status: number;
+  headers: { get(name: string): string | null };
   text(): Promise<string>;
   json(): Promise<unknown>;
 }
@@ -44,6 +45,7 @@ export function nodeFetch(input: string, init: FetchInit = {}): Promise<FetchRes
           resolve({
             ok: status >= 200 && status < 300,
             status,
+            headers: { get: (name: string) => (res.headers[name.toLowerCase()] as string | undefined) ?? null },
             text: () => Promise.resolve(text),
             json: () => new Promise((ok) => ok(JSON.parse(text))),
           });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type BetterSqlite3 from 'better-sqlite3';
 import { apiRoutes } from './api.js';
+import { inspectorRoutes } from './inspector.js';
 import { ingestRoutes } from './ingest.js';
 import { createServer } from './server.js';
 import { staticMounts } from './static.js';
@@ -67,7 +68,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const store = openStore(options.db ?? ':memory:');
   const server = createServer({
     store,
-    routes: [...ingestRoutes, ...apiRoutes],
+    routes: [...ingestRoutes, ...apiRoutes, ...inspectorRoutes],
     mounts,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log: options.log ?? false,

@@ -1,0 +1,3 @@
+import heed from '../../../dist/heed.mjs';
+heed.init('token');
+heed.track('x');

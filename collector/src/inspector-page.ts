@@ -50,9 +50,11 @@ export const INSPECTOR_HTML = `<!doctype html>
   function row(cells) { return '<tr>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>'; }
   function payload(obj) { return '<details><summary>raw</summary><pre>' + esc(JSON.stringify(obj, null, 2)) + '</pre></details>'; }
   let pending = false;
+  let again = false;
   async function refresh() {
-    if (pending) return;
+    if (pending) { again = true; return; } // a change during a fetch gets its own refresh after it
     pending = true;
+    again = false;
     try {
       const data = await (await fetch('/api/inspector?' + filters())).json();
       $('events').tBodies[0].innerHTML = data.events.map((e) => row([
@@ -67,6 +69,7 @@ export const INSPECTOR_HTML = `<!doctype html>
       ])).join('');
     } finally {
       pending = false;
+      if (again) refresh();
     }
   }
   $('distinct').addEventListener('input', refresh);

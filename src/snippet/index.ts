@@ -8,7 +8,12 @@
 type Call = [instance: string, method: string, args: unknown[], groupMethod?: string, groupArgs?: unknown[]];
 type Stub = Record<string, unknown> & { _q: Call[] };
 
-((w: Window & { heed?: Stub; HEED_LIB_URL?: string }, d: Document) => {
+interface SnippetWindow {
+  heed?: Stub;
+  HEED_LIB_URL?: string;
+}
+
+((w: SnippetWindow, d: Document) => {
   if (w.heed) return; // included twice, or the bundle is already here
   const q: Call[] = [];
   const names = (s: string) => s.split(' ');
@@ -40,4 +45,4 @@ type Stub = Record<string, unknown> & { _q: Call[] };
   s.async = true;
   s.src = w.HEED_LIB_URL || 'https://cdn.jsdelivr.net/npm/heed/dist/heed.iife.min.js';
   d.head.appendChild(s);
-})(window, document);
+})(window as unknown as SnippetWindow, document);

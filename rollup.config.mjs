@@ -19,6 +19,18 @@ const globalTypes = () => ({
   },
 });
 
+/** Types for the consent sources' script-tag build: it defines the global `heedConsent`. */
+const consentGlobalTypes = () => ({
+  name: 'consent-global-types',
+  generateBundle() {
+    this.emitFile({
+      type: 'asset',
+      fileName: 'heed.consent.iife.d.ts',
+      source: "import type * as sources from './heed.consent.mjs';\ndeclare global {\n  var heedConsent: typeof sources;\n}\nexport {};\n",
+    });
+  },
+});
+
 /** ESM + CJS for one public entry, with `.d.mts` / `.d.cts` types. */
 const entry = (input, name) => [
   {
@@ -41,9 +53,36 @@ const entry = (input, name) => [
 export default [
   ...entry('src/entry/browser.ts', 'heed'),
   ...entry('src/entry/node.ts', 'heed.node'),
+  // heed/privacy (issue 5): Node only, it holds the GDPR OAuth token.
+  ...entry('src/entry/privacy.ts', 'heed.privacy'),
+  {
+    // The `heed-privacy` command, self-contained.
+    input: 'src/privacy/cli.ts',
+    external,
+    plugins: [ts()],
+    output: { file: 'dist/heed-privacy.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+  },
+  ...entry('src/entry/consent.ts', 'heed.consent'),
+  ...entry('src/entry/testing.ts', 'heed.testing'),
+  {
+    input: 'src/entry/consent-iife.ts',
+    output: { file: 'dist/heed.consent.iife.min.js', format: 'iife', name: 'heedConsent', exports: 'default', plugins: [terser({ mangle, compress: { passes: 2 } })] },
+    plugins: [resolve({ browser: true }), ts(), consentGlobalTypes()],
+  },
+  {
+    // The fake CMPs for test pages (heed's own e2e, or an app's): `window.heedTesting`.
+    input: 'src/entry/testing.ts',
+    output: { file: 'dist/heed.testing.iife.js', format: 'iife', name: 'heedTesting' },
+    plugins: [ts()],
+  },
   {
     input: 'src/entry/iife.ts',
-    output: { file: 'dist/heed.iife.min.js', format: 'iife', name: 'heed', exports: 'default', plugins: [terser({ mangle, compress: { passes: 2 } })] },
+    output: { file: 'dist/heed.iife.min.js', format: 'iife', plugins: [terser({ mangle, compress: { passes: 2 } })] },
     plugins: [resolve({ browser: true }), ts(), globalTypes()],
+  },
+  {
+    input: 'src/snippet/index.ts',
+    plugins: [ts()],
+    output: { file: 'dist/heed-snippet.min.js', format: 'es', plugins: [terser({ compress: { passes: 3 } })] },
   },
 ];

@@ -43,9 +43,8 @@ export function sanitize(value: unknown, depth = 0, seen?: unknown[]): PropertyV
   return out;
 }
 
-/** Sanitized own enumerable properties of `source` (a non-object gives `{}`). */
-export function copyProps(source: unknown, depth = 0, seen?: unknown[]): Properties {
-  const out: Properties = {};
+/** Sanitized own enumerable properties of `source` (a non-object gives none), written into `out`. */
+export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Properties = {}): Properties {
   if (source && typeof source === 'object') {
     for (const key in source) {
       if (!Object.prototype.hasOwnProperty.call(source, key)) continue;

@@ -9,6 +9,11 @@ export const USAGE = `Usage: heed-collector [options]
   --db <file|:memory:>   SQLite database (default ./.heed/collector.db)
   --static <prefix=dir>  serve dir under the URL prefix; repeatable
   --max-body-bytes <n>   largest decoded body accepted (default 2097152)
+  --gdpr-token <t>       bearer token of the GDPR API routes (env HEED_GDPR_TOKEN;
+                         default heed-dev-gdpr-token: local use only)
+  --gdpr-step-ms <n>     time per GDPR job stage, PENDING to SUCCESS is 3 (default 1000)
+  --gdpr-min-interval-ms <n>  least ms between GDPR requests per project (default 1000; 0 = off)
+  --gdpr-export-dir <dir>     export files (default <db folder>/exports)
   --quiet                do not print a line per request
   --help                 show this text
 `;
@@ -29,6 +34,10 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = proce
         db: { type: 'string' },
         static: { type: 'string', multiple: true },
         'max-body-bytes': { type: 'string' },
+        'gdpr-token': { type: 'string' },
+        'gdpr-step-ms': { type: 'string' },
+        'gdpr-min-interval-ms': { type: 'string' },
+        'gdpr-export-dir': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -55,6 +64,10 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = proce
     db: db === ':memory:' ? db : path.resolve(cwd, db),
     static: statics,
     ...(values['max-body-bytes'] ? { maxBodyBytes: integer('--max-body-bytes', values['max-body-bytes']) } : {}),
+    ...((values['gdpr-token'] ?? env.HEED_GDPR_TOKEN) ? { gdprToken: values['gdpr-token'] ?? env.HEED_GDPR_TOKEN } : {}),
+    ...(values['gdpr-step-ms'] ? { gdprStepMs: integer('--gdpr-step-ms', values['gdpr-step-ms']) } : {}),
+    ...(values['gdpr-min-interval-ms'] ? { gdprMinIntervalMs: integer('--gdpr-min-interval-ms', values['gdpr-min-interval-ms']) } : {}),
+    ...(values['gdpr-export-dir'] ? { gdprExportDir: path.resolve(cwd, values['gdpr-export-dir']) } : {}),
     log: !values.quiet,
   };
 }

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { apiRoutes } from './api.js';
 import { inspectorRoutes } from './inspector.js';
 import { ingestRoutes } from './ingest.js';
+import { createGdpr, DEV_GDPR_TOKEN } from './gdpr.js';
 import { createServer } from './server.js';
 import { staticMounts } from './static.js';
 import { openStore } from './store.js';
@@ -49,6 +50,32 @@ export interface CollectorOptions {
    * @example startCollector({ log: true })
    */
   log?: boolean;
+  /**
+   * Bearer token the GDPR API routes (`/api/app/data-deletions/v3.0`, `/api/app/data-retrievals/v3.0`)
+   * require. The default is public: anyone who can reach the collector can delete its data.
+   * @default 'heed-dev-gdpr-token' (the CLI also reads env HEED_GDPR_TOKEN)
+   * @example startCollector({ gdprToken: crypto.randomUUID() })
+   */
+  gdprToken?: string;
+  /**
+   * Time per GDPR job stage, in ms: PENDING → STAGING → STARTED → SUCCESS takes three steps.
+   * @default 1000
+   * @example startCollector({ gdprStepMs: 20 }) // fast jobs in tests
+   */
+  gdprStepMs?: number;
+  /**
+   * Least time between two accepted GDPR requests of one project, in ms (Mixpanel: 1 request/s);
+   * faster ones get 429 with Retry-After. 0 turns the limit off.
+   * @default 1000
+   * @example startCollector({ gdprMinIntervalMs: 0 })
+   */
+  gdprMinIntervalMs?: number;
+  /**
+   * Folder for export (retrieval) files, served at the link the status answer gives.
+   * @default '<db folder>/exports', or a new temp folder with ':memory:'
+   * @example startCollector({ gdprExportDir: '/tmp/heed-exports' })
+   */
+  gdprExportDir?: string;
 }
 
 export interface Collector {
@@ -66,9 +93,16 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const host = options.host ?? '127.0.0.1';
   const mounts = staticMounts(options.static);
   const store = openStore(options.db ?? ':memory:');
+  const gdpr = createGdpr(store, {
+    token: options.gdprToken || DEV_GDPR_TOKEN,
+    stepMs: options.gdprStepMs ?? 1000,
+    minIntervalMs: options.gdprMinIntervalMs ?? 1000,
+    exportDir: options.gdprExportDir,
+    db: options.db ?? ':memory:',
+  });
   const server = createServer({
     store,
-    routes: [...ingestRoutes, ...apiRoutes, ...inspectorRoutes],
+    routes: [...ingestRoutes, ...apiRoutes, ...inspectorRoutes(!(options.static && options.static['/'])), ...gdpr.routes],
     mounts,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log: options.log ?? false,
@@ -82,6 +116,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       });
     });
   } catch (error) {
+    gdpr.stop();
     store.close();
     throw error;
   }
@@ -98,6 +133,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         force.unref();
         server.close(() => {
           clearTimeout(force);
+          gdpr.stop();
           store.close();
           resolve();
         });

@@ -67,10 +67,13 @@ function snapshot(store: Store, q: URLSearchParams): Snapshot {
   return { events, profiles, tasks };
 }
 
-/** `GET /`: the live inspector page; `GET /api/inspector`: its data; `GET /api/stream`: changes (SSE). */
-export const inspectorRoutes: Route[] = [
+/**
+ * `GET /inspector` (and `GET /` unless a static folder is mounted there): the live inspector page;
+ * `GET /api/inspector`: its data; `GET /api/stream`: changes (SSE).
+ */
+export const inspectorRoutes = (atRoot: boolean): Route[] => [
   {
-    path: /^\/(inspector\/?)?$/,
+    path: atRoot ? /^\/(inspector\/?)?$/ : /^\/inspector\/?$/,
     handlers: {
       GET: (ctx) => ctx.send(200, INSPECTOR_HTML, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }),
     },

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { HttpError, errorBody, type Method, type RequestContext, type Route } from './http.js';
 import { serveStatic, type StaticMount } from './static.js';
+import { withFaults } from './faults.js';
 import type { Store } from './store.js';
 
 export interface ServerConfig {
@@ -20,6 +21,8 @@ const PREFLIGHT_HEADERS = {
 };
 
 export function createServer(config: ServerConfig): http.Server {
+  // Test-only fault injection on the ingestion routes, off until `POST /api/faults` (faults.ts).
+  config = { ...config, routes: withFaults(config.routes) };
   return http.createServer((req, res) => {
     handle(config, req, res).catch((error: unknown) => {
       // Only reached if answering itself failed; the connection is all that is left to close.
@@ -35,6 +38,9 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
   if (origin) {
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('access-control-allow-credentials', 'true');
+    // Without this a page on another origin cannot read Retry-After (Fetch spec, CORS-safelisted
+    // response headers), and an SDK's 429/503 handling falls back to its own backoff.
+    res.setHeader('access-control-expose-headers', 'Retry-After');
     res.setHeader('vary', 'Origin');
   }
   const method = (req.method ?? 'GET').toUpperCase();

@@ -193,7 +193,10 @@ export function openStore(file: string): Store {
   });
 
   const reset = db.transaction(() => {
-    for (const table of ['events', 'profiles', 'groups', 'requests']) db.prepare(`DELETE FROM ${table}`).run();
+    // Every table, including those other modules create on this database (gdpr_tasks);
+    // sqlite_sequence is kept, so event ids still never repeat.
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    for (const table of tables) db.prepare(`DELETE FROM "${table}"`).run();
   });
 
   let closed = false;

@@ -18,6 +18,17 @@ function browser(ua: string): string {
     : /Chrome\/|CriOS/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
 }
 
+/** Whether `indexedDB` can be used: where site data is blocked its getter throws a SecurityError. */
+const hasIndexedDB = (): boolean => {
+  try {
+    return typeof indexedDB !== 'undefined' && !!indexedDB;
+  } catch {
+    return false;
+  }
+};
+
+let url: string | undefined;
+
 const platform: Platform = {
   store(kind, prefix, config, onFailure) {
     if (kind === 'cookie') {
@@ -50,7 +61,14 @@ const platform: Platform = {
     }
     return p;
   },
-  page: () => ({ $current_url: location.href }),
+  page: () => {
+    // Read once per task: a loop of track() calls shares it, a navigation comes in a later task.
+    if (url === undefined) {
+      url = location.href;
+      queueMicrotask(() => (url = undefined));
+    }
+    return { $current_url: url };
+  },
   pageview: () => ({
     current_page_title: document.title,
     current_domain: location.hostname,
@@ -60,10 +78,10 @@ const platform: Platform = {
   }),
   // IndexedDB where it exists, else localStorage; a store that fails at run time goes to memory.
   outbox: (token, onFailure) =>
-    typeof indexedDB === 'undefined'
-      ? jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure))
-      : idbStore(token + ':', onFailure),
-  purge: () => dropDatabaseIfEmpty(),
+    hasIndexedDB()
+      ? idbStore(token + ':', onFailure)
+      : jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure)),
+  purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : Promise.resolve(true)),
   beacon: (url, body) =>
     typeof navigator.sendBeacon === 'function' &&
     navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' })),
@@ -92,3 +110,7 @@ export default heed;
 
 export { HeedError, isHeedError } from '../errors';
 export type * from '../types';
+// Data-subject requests (issue 5): standalone functions, so unused ones are tree-shaken away.
+export { requestDataDeletion, requestDataExport, getDataRequestStatus } from '../privacy/browser';
+export type { DataExportOptions, DataRequestOptions, DataSubject } from '../privacy/browser';
+export type { ComplianceType, DataRequestStatus, DisclosureType, TaskKind, TaskStatus } from '../privacy/types';

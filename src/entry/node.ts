@@ -7,6 +7,8 @@ import { memoryStore } from '../storage/memory';
 const empty = () => ({});
 
 const platform: Platform = {
+  // A server sends bursts: 1000 events a request (Mixpanel takes up to 2000) instead of the browser's 50.
+  defaults: { batch_size: 1000 },
   // Node has one store for everything: a JSON file with `persistence: 'file'`, else memory.
   store: (_kind, prefix, config, onFailure) =>
     config.persistence === 'file'

@@ -67,6 +67,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let due = 0;
   let attempt = 0;
+  let paused = 0; // automatic sends wait until then: a backoff or the server's Retry-After
   let epoch = 0;
   let dirty = new Set<Batch>();
   let writing: Promise<unknown> = Promise.resolve();
@@ -91,9 +92,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
   const persist = () => {
     if (!o.store || !dirty.size) return;
+    // Taken now, not when the write runs: beacon() takes batches out of the queue right after
+    // persisting them, and their copy must still land (a beacon has no reply). A batch sent or split
+    // meanwhile is safe too: its removal is chained after this write.
     const batches = Array.from(dirty);
     dirty = new Set();
-    chain(() => Promise.all(batches.map((b) => (queue.indexOf(b) >= 0 ? o.store!.set(b.id, { e: b.e, p: b.p }) : undefined))));
+    chain(() => Promise.all(batches.map((b) => o.store!.set(b.id, { e: b.e, p: b.p }))));
   };
 
   const forget = (b: Batch) => {
@@ -111,6 +115,10 @@ export function createOutbox(o: OutboxOptions): Outbox {
     due = at;
     timer = setTimeout(() => {
       timer = undefined;
+      // A backoff holds back every automatic send (the interval, a full batch), not only the
+      // failed batch: otherwise the next interval re-sends it early, ignoring even Retry-After.
+      const wait = paused - Date.now();
+      if (wait > 0) return schedule(wait);
       sendAll().catch(() => undefined); // failures were rescheduled or reported
     }, delay);
     // An idle tracker must not keep Node alive; `flush()` is the way to wait.
@@ -153,6 +161,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       await o.send(b.e, b.p, c.signal);
       if (mine !== epoch) return;
       attempt = 0;
+      paused = 0;
       forget(b);
       done(1);
       // A batch holds at most `size` items: a backlog left behind a retry needs its own timer.
@@ -173,6 +182,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
         done(0);
       } else {
         attempt++;
+        paused = Date.now() + delay;
         schedule(delay);
       }
       throw error;
@@ -219,20 +229,26 @@ export function createOutbox(o: OutboxOptions): Outbox {
       b.p.push(payload);
       b.cbs.push(callback);
       count++;
-      while (count > cap) {
+      // The cap bounds what piles up while delivery fails (server errors, offline); a burst of
+      // track() calls on a healthy connection drains on the next tasks and loses nothing.
+      while (count > cap && (attempt > 0 || (o.online && !o.online()))) {
         const oldest = queue.find((x) => !x.sending && x.p.length);
         if (!oldest) break;
         oldest.p.shift();
         callBack(oldest.cbs.shift(), 0);
         count--;
         state.dropped++;
-        dirty.add(oldest);
+        // Drop a batch the cap emptied: sending `[]` gets a 400, which would fail flush().
+        if (oldest.p.length) dirty.add(oldest);
+        else forget(oldest);
         o.warn(`outbox full (${cap} events): dropped the oldest event`);
       }
       if (!dirty.size) setTimeout(persist, 0);
       dirty.add(b);
-      if (now || b.p.length >= size) sendBatch(b).catch(() => undefined);
-      else schedule(interval);
+      if (now) sendBatch(b).catch(() => undefined);
+      // A full batch goes on the next task, through sendAll: one request at a time per endpoint,
+      // so a loop of track() calls does not start a fetch per batch on the main thread.
+      else schedule(b.p.length >= size ? 0 : interval);
     },
     async flush() {
       persist();
@@ -264,7 +280,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
         if (known.has(id) || id.indexOf(tab + '-') === 0) continue;
         const stored = await store.get(id);
         if (mine !== epoch) return;
-        if (!stored || ENDPOINTS.indexOf(stored.e) < 0 || !Array.isArray(stored.p)) {
+        if (!stored || ENDPOINTS.indexOf(stored.e) < 0 || !Array.isArray(stored.p) || !stored.p.length) {
           await store.remove(id);
           continue;
         }
@@ -283,6 +299,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       for (const b of queue.splice(0)) b.cbs.forEach((cb) => callBack(cb, 0));
       count = 0;
       attempt = 0;
+      paused = 0;
       dirty = new Set();
       const store = o.store;
       if (!persisted || !store) return Promise.resolve();

@@ -129,7 +129,8 @@ describe('3. opt-out purges', () => {
       for (let i = 0; i < 20; i++) heed.track('doomed', { i });
       heed.opt_out_tracking();
     });
-    const after = await listStorage(page);
+    // Dropping the IndexedDB outbox is asynchronous: wait (bounded) until the database is gone.
+    const after = await until(() => listStorage(page).then((s) => (s.indexedDB.length === 0 ? s : undefined)), 5000);
     expect(after.localStorage).toEqual({ [FLAG]: '0' });
     expect(after.cookies).toEqual([]);
     expect(after.sessionStorage).toEqual({});

@@ -124,7 +124,8 @@ test('deletion: the browser asks, the job reaches SUCCESS, the person is gone fr
   expect(outcome.ok).toMatchObject({ kind: 'deletion', status: 'PENDING', terminal: false, id: expect.stringMatching(/^deletion:/) });
 
   // Opted out at once: only the flag is stored by heed (the session cookie is the app's own).
-  const storage = await listStorage(ada);
+  // Dropping the IndexedDB outbox is asynchronous: wait (bounded) until the database is gone.
+  const storage = await until(() => listStorage(ada).then((s) => (s.indexedDB.length === 0 ? s : undefined)), 5000);
   expect(storage.localStorage).toEqual({ [FLAG]: '0' });
   expect(storage.sessionStorage).toEqual({});
   expect(storage.indexedDB).toEqual([]);

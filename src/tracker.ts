@@ -88,14 +88,6 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     if (config.debug) console.warn('[heed] ' + message);
   };
 
-  /** The gate. Fails closed: before init, or if anything throws, tracking is not allowed. */
-  const allowed = (): boolean => {
-    try {
-      return !held && !!consent && consent.status() === 'granted';
-    } catch {
-      return false;
-    }
-  };
 
   /** True when the call may go on; otherwise reports why and calls back with 0. */
   const gate = (what: string, callback?: Callback): boolean => {
@@ -112,6 +104,9 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       return 'pending';
     }
   };
+
+  /** The gate. Fails closed: before init, during a hold, or if anything throws, `status()` is not 'granted'. */
+  const allowed = (): boolean => status() === 'granted';
 
   /** Tell the listeners when the status the gate uses changed, and who changed it. */
   const emit = (source: ConsentSource) => {

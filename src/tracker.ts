@@ -18,7 +18,7 @@ import type {
 } from './types';
 import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import { DEFAULTS, LIB_VERSION, apiBase } from './config';
-import { createConsent, type Consent, type Decision } from './consent';
+import { createConsent, type Consent, type Decision, type LegacyFlag } from './consent';
 import { PROFILE_KEY, DEVICE_PREFIX, anonymousProfile, insertIds, parseProfile, type Profile } from './identity';
 import { copyProps, sanitize } from './properties';
 import { createOutbox, type Outbox, type StoredBatch } from './outbox';
@@ -28,6 +28,8 @@ import { encode, endpointUrl, post, type Endpoint, type TransportOptions } from 
 export interface Platform {
   /** A store for `persistence` / `opt_out_tracking_persistence_type` values under `prefix`. */
   store(kind: Config['persistence'], prefix: string, config: Config, onFailure: StoreFailure): Store;
+  /** Where else a decision for `token` may be stored (the other persistence type, mixpanel-browser's `mp_optout`). */
+  legacyFlags?(config: Config, token: string, onFailure: StoreFailure): LegacyFlag[];
   /** DNT / GPC / `DO_NOT_TRACK`, already filtered by `ignore_dnt` / `ignore_gpc`. */
   signal(config: Config): boolean;
   /** Device properties computed once per instance ($os, $browser, screen size, referrer). */
@@ -180,6 +182,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     consent = createConsent({
       flag: flagStore,
       key: token,
+      legacy: platform.legacyFlags && platform.legacyFlags(config, token, report),
       byDefault: () => config.opt_out_tracking_by_default,
       // DNT and GPC do not change during a page's life: read them once per configuration.
       signal: () => (signalled === undefined ? (signalled = platform.signal(config)) : signalled),

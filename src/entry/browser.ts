@@ -4,7 +4,8 @@ import { webStorage } from '../storage/web-storage';
 import { memoryStore } from '../storage/memory';
 import { dropDatabaseIfEmpty, idbStore } from '../storage/indexeddb';
 import { jsonStore } from '../storage/json';
-import type { Properties } from '../types';
+import type { Config, Properties } from '../types';
+import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
 
@@ -29,17 +30,31 @@ const hasIndexedDB = (): boolean => {
 
 let url: string | undefined;
 
+const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
+  cookieStore(prefix, {
+    domain: config.cookie_domain || undefined,
+    days: config.cookie_expiration,
+    secure: config.secure_cookie,
+    crossSubdomain: config.cross_subdomain_cookie,
+  }, onFailure);
+
+const asDecision = (v: string | undefined) => (v === '0' || v === '1' ? v : undefined);
+
 const platform: Platform = {
   store(kind, prefix, config, onFailure) {
-    if (kind === 'cookie') {
-      return cookieStore(prefix, {
-        domain: config.cookie_domain || undefined,
-        days: config.cookie_expiration,
-        secure: config.secure_cookie,
-        crossSubdomain: config.cross_subdomain_cookie,
-      }, onFailure);
-    }
+    if (kind === 'cookie') return cookies(prefix, config, onFailure);
     return kind === 'localStorage' ? webStorage('localStorage', prefix, onFailure) : memoryStore(prefix);
+  },
+  legacyFlags(config, token, onFailure) {
+    // mixpanel-browser wrote its flag in a cookie in older versions and under
+    // `opt_out_tracking_persistence_type: 'cookie'`; a server may have set `mp_optout`.
+    const prefix = config.opt_out_tracking_cookie_prefix;
+    const other = config.opt_out_tracking_persistence_type === 'cookie' ? webStorage('localStorage', prefix, onFailure) : cookies(prefix, config, onFailure);
+    const optout = cookies('', config, onFailure);
+    return [
+      { read: () => asDecision(other.get(token)), remove: () => other.remove(token) },
+      { read: () => (optout.get('mp_optout') !== undefined ? '0' : undefined), remove: () => optout.remove('mp_optout'), weak: true },
+    ];
   },
   signal(config) {
     const n = navigator as Navigator & { msDoNotTrack?: unknown; globalPrivacyControl?: unknown };

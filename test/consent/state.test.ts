@@ -249,6 +249,85 @@ describe('where the flag is stored', () => {
   });
 });
 
+describe('a decision stored under the other persistence type (or by mixpanel-browser)', () => {
+  const tracked = async (heed: Heed) => {
+    heed.track('probe');
+    await heed.flush();
+    await server.quiet();
+    return server.accepted('track').map((e) => e.event);
+  };
+
+  it("a cookie '0' counts under the default localStorage flag, and moves into localStorage", async () => {
+    document.cookie = `${FLAG}=0; path=/`;
+    const { heed } = start();
+    expect(snapshot(heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
+    expect(cookies()[FLAG]).toBeUndefined();
+    expect(await tracked(heed)).toEqual([]);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("a cookie '1' counts too, and later decisions stay where heed keeps them", () => {
+    document.cookie = `${FLAG}=1; path=/`;
+    const { heed } = start({ opt_out_tracking_by_default: true });
+    expect(snapshot(heed)).toEqual({ status: 'granted', in: true, out: false, flag: '1' });
+    expect(cookies()[FLAG]).toBeUndefined();
+    heed.opt_out_tracking();
+    expect(start().heed.consent.status()).toBe('denied');
+  });
+
+  it("a localStorage '0' counts under opt_out_tracking_persistence_type: 'cookie', and moves into the cookie", () => {
+    localStorage.setItem(FLAG, '0');
+    const { heed } = start({ opt_out_tracking_persistence_type: 'cookie' });
+    expect(heed.consent.status()).toBe('denied');
+    expect(cookies()[FLAG]).toBe('0');
+    expect(localStorage.getItem(FLAG)).toBeNull();
+  });
+
+  it.each([
+    ['cookie', '0', 'localStorage', '1'],
+    ['cookie', '1', 'localStorage', '0'],
+  ])("a stored 'no' is never lost: %s '%s' beside %s '%s' is denied", (_a, cookie, _b, local) => {
+    document.cookie = `${FLAG}=${cookie}; path=/`;
+    localStorage.setItem(FLAG, local);
+    const { heed } = start();
+    expect(snapshot(heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
+    expect(cookies()[FLAG]).toBeUndefined();
+  });
+
+  it('an opt-in after the move is not undone by the old cookie at the next init', () => {
+    document.cookie = `${FLAG}=0; path=/`;
+    start().heed.opt_in_tracking({ track: false });
+    expect(start().heed.consent.status()).toBe('granted');
+    expect(cookies()[FLAG]).toBeUndefined();
+  });
+
+  it("mixpanel-browser's legacy mp_optout cookie means 'no' unless an opt-in is stored", () => {
+    document.cookie = 'mp_optout=1; path=/';
+    expect(snapshot(start().heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
+    expect(cookies().mp_optout).toBeUndefined();
+
+    resetBrowser();
+    localStorage.setItem(FLAG, '1');
+    document.cookie = 'mp_optout=1; path=/';
+    expect(start().heed.consent.status()).toBe('granted');
+  });
+
+  it('keeps the cookie when localStorage cannot hold the decision, and still refuses', async () => {
+    refuseLocalStorage();
+    document.cookie = `${FLAG}=0; path=/`;
+    const { heed } = start();
+    expect(heed.consent.status()).toBe('denied');
+    expect(cookies()[FLAG]).toBe('0');
+    expect(await tracked(heed)).toEqual([]);
+  });
+
+  it('with nothing stored anywhere, reading writes nothing', () => {
+    start({ opt_out_tracking_by_default: true });
+    expect(localEntries()).toEqual({});
+    expect(cookies()).toEqual({});
+  });
+});
+
 describe('a flag store that cannot be read', () => {
   it.each([
     ['localStorage', {} as InitConfig, refuseLocalStorage],

@@ -82,6 +82,47 @@ describe('1. the decision is persisted in Mixpanel’s format', () => {
     expect(await ingestRequests(rig)).toHaveLength(0);
   });
 
+  for (const [where, mixpanelConfig, heedConfig] of [
+    ['a cookie (opt_out_tracking_persistence_type: cookie)', { opt_out_tracking_persistence_type: 'cookie' }, {}],
+    ['localStorage, read by heed configured for cookies', {}, { opt_out_tracking_persistence_type: 'cookie' }],
+  ] as const) {
+    test(`a "no" that mixpanel-browser stored in ${where} is honoured after the switch`, async () => {
+      context = await newContext(rig);
+      const page = await context.newPage();
+      await page.goto(rig.pageUrl.replace('index.html', 'mixpanel.html'));
+      await page.evaluate(
+        ([token, host, cfg]) => {
+          const mp = (window as unknown as { mixpanel: { init(t: string, c: object): void; opt_out_tracking(): void } }).mixpanel;
+          mp.init(token as string, { api_host: host, batch_requests: false, ...(cfg as object) });
+          mp.opt_out_tracking();
+        },
+        [TOKEN, rig.apiHost, mixpanelConfig] as const,
+      );
+      const left = await listStorage(page);
+      expect([...left.cookies, ...Object.entries(left.localStorage).map(([k, v]) => `${k}=${v}`)]).toContain(`${FLAG}=0`);
+      await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
+
+      await page.goto(rig.pageUrl);
+      await page.evaluate(([t, h, cfg]) => void heed.init(t as string, { api_host: h as string, batch_flush_interval_ms: 100, ...(cfg as object) }), [TOKEN, rig.apiHost, heedConfig] as const);
+      expect(await page.evaluate(() => [heed.consent.status(), heed.has_opted_out_tracking()])).toEqual(['denied', true]);
+      await page.evaluate(() => {
+        for (let i = 0; i < 5; i++) heed.track('after the switch');
+      });
+      await pause(QUIET);
+      expect(await ingestRequests(rig)).toHaveLength(0);
+      // The decision now lives where heed keeps it, and only there.
+      const moved = await listStorage(page);
+      const cookieFlag = moved.cookies.filter((c) => c.startsWith(FLAG + '='));
+      if ('opt_out_tracking_persistence_type' in heedConfig) {
+        expect(cookieFlag).toEqual([`${FLAG}=0`]);
+        expect(moved.localStorage[FLAG]).toBeUndefined();
+      } else {
+        expect(moved.localStorage[FLAG]).toBe('0');
+        expect(cookieFlag).toEqual([]);
+      }
+    });
+  }
+
   test('cookie persistence with a custom prefix', async () => {
     const page = await open({ opt_out_tracking_persistence_type: 'cookie', opt_out_tracking_cookie_prefix: 'consent_' });
     await page.evaluate(() => heed.opt_out_tracking());

@@ -24,7 +24,12 @@ export async function startRig(): Promise<Rig> {
   const collector = await startCollector({
     port: 0,
     db: ':memory:',
-    static: { '/dist/': join(ROOT, 'dist'), '/pages/': join(__dirname, 'pages') },
+    static: {
+      '/dist/': join(ROOT, 'dist'),
+      '/pages/': join(__dirname, 'pages'),
+      // The real mixpanel-browser, for the migration tests: what it stores is what heed inherits.
+      '/vendor/mixpanel-browser/': join(ROOT, 'node_modules', 'mixpanel-browser', 'dist'),
+    },
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   return {

@@ -31,6 +31,8 @@ export interface Transport {
   retry: Required<RetryOptions>;
   /** Per attempt, in ms. */
   timeout: number;
+  /** Told of each retry before its wait (see `PrivacyClientOptions.onRetry`). */
+  onRetry?: (attempt: number, waitMs: number, reason: string) => void;
 }
 
 /** What one attempt got: an answer, or no answer at all (connection error, timeout). */
@@ -86,6 +88,7 @@ export async function send(t: Transport, call: Call): Promise<unknown> {
     if (delay === undefined) return settle(outcome, call, attempt);
     // Held on the shared pacer: a 429 or a failing server concerns every request of this client.
     t.pacer.hold(delay);
+    t.onRetry?.(attempt, delay, `${call.method} ${call.path}: ${describe(outcome)}`);
   }
 }
 
@@ -112,6 +115,16 @@ async function once(t: Transport, url: string, call: Call): Promise<Outcome> {
     clearTimeout(timer);
     call.signal?.removeEventListener('abort', forward);
   }
+}
+
+/** What went wrong with one attempt, for a retry report: `503`, `429 (Retry-After 2)`, `no answer: fetch failed (ECONNREFUSED)`. */
+function describe(outcome: Outcome): string {
+  if ('status' in outcome) return `${outcome.status} from the GDPR API${outcome.retryAfter ? ` (Retry-After ${outcome.retryAfter})` : ''}`;
+  // Duck-typed: fetch's errors may come from another realm (a test runner's sandbox).
+  const error = outcome.networkError as { message?: unknown; cause?: { code?: unknown } } | undefined;
+  const message = typeof error?.message === 'string' ? error.message : String(error);
+  const code = typeof error?.cause?.code === 'string' ? ` (${error.cause.code})` : '';
+  return `no answer: ${message}${code}`;
 }
 
 function settle(outcome: Outcome, call: Call, attempts: number): unknown {

@@ -67,7 +67,7 @@ function showRequests(data) {
     const stored = r.received === null || r.received === r.items ? '' : ' <span class="muted">(' + r.items + ' stored)</span>';
     return row([
       timeCell(r.at),
-      esc(r.method) + ' ' + esc(r.path) + (preflight ? ' <span class="muted">preflight</span>' : '') +
+      esc(r.method) + ' <span class="path">' + esc(r.path) + '</span>' + (preflight ? ' <span class="muted">preflight</span>' : '') +
         raw({ query: r.query, origin: r.origin, error: r.error, duplicate_ids: r.duplicate_ids }, 'details'),
       (r.received === null ? '–' : r.received) + stored,
       String(r.bytes),

@@ -121,10 +121,10 @@ async function once(t: Transport, url: string, call: Call): Promise<Outcome> {
 function describe(outcome: Outcome): string {
   if ('status' in outcome) return `${outcome.status} from the GDPR API${outcome.retryAfter ? ` (Retry-After ${outcome.retryAfter})` : ''}`;
   // Duck-typed: fetch's errors may come from another realm (a test runner's sandbox).
-  const error = outcome.networkError as { message?: unknown; cause?: { code?: unknown } } | undefined;
+  const error = outcome.networkError as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
   const message = typeof error?.message === 'string' ? error.message : String(error);
-  const code = typeof error?.cause?.code === 'string' ? ` (${error.cause.code})` : '';
-  return `no answer: ${message}${code}`;
+  const cause = error?.cause?.code ?? error?.cause?.message; // ECONNREFUSED, or undici's "bad port"
+  return `no answer: ${message}${typeof cause === 'string' && cause ? ` (${cause})` : ''}`;
 }
 
 function settle(outcome: Outcome, call: Call, attempts: number): unknown {

@@ -84,10 +84,11 @@ const copiesText = (n) => (n === 1 ? '1 copy' : n + ' copies');
 
 /** Quiet stretches at least this long are drawn as their own row: "nothing arrived" is something to see. */
 const GAP_MS = 3000;
-let lastTimeline;
+/** The collector's clock when the timeline was read, and ours: "since" counts on the collector's. */
+let clockAt;
 
 function showTimeline(data) {
-  lastTimeline = data;
+  clockAt = { server: data.now, local: Date.now() };
   const p = data.person;
   $('person-summary').textContent = data.entries.length + ' entries · ids: ' + p.asked.concat(p.devices.map((d) => '$device:' + d)).join(', ') +
     (p.devices.length ? ' (' + plural(p.devices.length, 'device') + ' merged)' : '') + (data.truncated ? ' · only the latest shown' : '');
@@ -116,7 +117,7 @@ function showTimeline(data) {
 /** The last row says how long nothing has arrived, counting on between refreshes. */
 function tickTail() {
   const tail = document.querySelector('#timeline-list li.tail');
-  if (tail && lastTimeline) tail.textContent = 'nothing arrived since: ' + duration(Date.now() - Number(tail.dataset.since));
+  if (tail && clockAt) tail.textContent = 'nothing arrived since: ' + duration(clockAt.server + (Date.now() - clockAt.local) - Number(tail.dataset.since));
 }
 setInterval(tickTail, 1000);
 

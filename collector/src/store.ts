@@ -131,22 +131,8 @@ export interface PayloadFacts {
   duplicates?: string[];
 }
 
-/** One row to write to the `requests` table. */
-export interface RequestEntry extends PayloadFacts {
-  at: number;
-  method: string;
-  path: string;
-  query: string;
-  status: number;
-  items: number;
-  bytes: number;
-  origin: string | null;
-  error: string | null;
-}
-
-/** A `requests` row as the read API returns it. */
-export interface RequestLog {
-  id: number;
+/** What every `requests` row holds, written and read alike. */
+export interface RequestCore {
   at: number;
   method: string;
   path: string;
@@ -154,12 +140,21 @@ export interface RequestLog {
   status: number;
   /** Items stored. */
   items: number;
-  /** Items in the payload (null: not decoded, e.g. a refused body or a row from an older collector). */
-  received: number | null;
+  /** Decoded body bytes. */
   bytes: number;
-  encoding: string | null;
   origin: string | null;
   error: string | null;
+}
+
+/** One row to write to the `requests` table. */
+export interface RequestEntry extends RequestCore, PayloadFacts {}
+
+/** A `requests` row as the read API returns it. */
+export interface RequestLog extends RequestCore {
+  id: number;
+  /** Items in the payload (null: not decoded, e.g. a refused body or a row from an older collector). */
+  received: number | null;
+  encoding: string | null;
   distinct_ids: string[];
   device_ids: string[];
   /** Events whose `$insert_id` had arrived before. */

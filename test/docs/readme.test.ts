@@ -3,12 +3,11 @@
  * as a fetch-style handler) against a real collector, its links stay inside the repository, and
  * the LICENSE file is the license package.json names. Needs `npm run build` (dist/) first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { startCollector, type Collector } from '../../collector/src/index';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import type { Callback } from '../types';
 import type { AsyncStore } from '../storage/types';
-import { MAX_BATCH, retryDelay, type Endpoint } from '../transport';
+import { MAX_BATCH, retryDelay, verdict, type Endpoint } from '../transport';
 import { HeedError } from '../errors';
 
 /** Sends one batch; rejects with a HeedError carrying the HTTP status (and `retryAfter` ms). */
@@ -20,6 +20,8 @@ export interface OutboxOptions {
   store?: AsyncStore<StoredBatch>;
   /** Whether the network is up (`navigator.onLine`); offline pauses sending. */
   online?: () => boolean;
+  /** The consent gate: while it is closed (a CMP's hold, say) nothing queued leaves either. */
+  allowed?: () => boolean;
   warn(message: string): void;
 }
 
@@ -144,6 +146,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       return sendBatch(parts[0]).then(() => sendBatch(parts[1]));
     }
     if (o.online && !o.online()) return Promise.reject(new HeedError('offline')); // resumed by `online`
+    if (o.allowed && !o.allowed()) return Promise.reject(new HeedError('tracking is not allowed')); // resumed by restore()
     const p = attemptSend(b).finally(() => (b.sending = undefined));
     b.sending = p;
     return p;
@@ -168,8 +171,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       if (queue.length) schedule(interval);
     } catch (error) {
       if (mine !== epoch) return; // cleared by an opt-out: nothing is requeued
-      const status = (error as HeedError).status;
-      if (status === 413 && b.p.length > 1) {
+      if (verdict(error) === 'split' && b.p.length > 1) {
         // Too large for the server: halve it and try again at once.
         split(b, Math.ceil(b.p.length / 2));
         schedule(0);
@@ -259,7 +261,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
     beacon() {
       persist();
-      if (!o.beacon) return;
+      if (!o.beacon || (o.allowed && !o.allowed())) return;
       for (const b of queue.slice()) {
         if (b.sending || !b.p.length) continue;
         // The persisted copy stays until a later page confirms it: a beacon has no reply.

@@ -1,0 +1,102 @@
+import type { Callback, ConsentListener, ConsentSource, ConsentStatus } from '../types';
+import type { Consent } from './state';
+
+/** A call kept while a consent source waits for its CMP: when it was made, and how to make it again. */
+type Waiting = [at: number, replay: () => void, callback?: Callback];
+
+/** Kept calls are replayed at most this long after they were made (heed/consent, issue #6). */
+const WAIT_MS = 3e4;
+const WAIT_MAX = 100;
+
+/**
+ * The whole gate in front of every send and store: the decision machine (once `use`d), a consent
+ * source's hold with its waiting calls, and the listeners. It fails closed: before `use`, during a
+ * hold, or if anything throws, the status is not 'granted'.
+ */
+export function createGate(warn: (message: string) => void) {
+  let consent: Consent | undefined;
+  // Never persisted: 'pending' while a CMP has not answered, 'denied' for this page after a CMP error.
+  let held: 'pending' | 'denied' | undefined;
+  let keep: boolean | undefined;
+  let waiting: Waiting[] = [];
+  let shown: ConsentStatus = 'pending'; // what listeners were last told
+  const listeners: ConsentListener[] = [];
+
+  const status = (): ConsentStatus => {
+    try {
+      return held || (consent ? consent.status() : 'pending');
+    } catch {
+      return 'pending';
+    }
+  };
+  const allowed = () => status() === 'granted';
+
+  /** End the wait: the kept calls (at most 30 s old) go through the gate again, or are refused. */
+  const release = (replay: boolean | undefined) => {
+    const calls = waiting;
+    waiting = [];
+    for (const [at, again, callback] of calls) {
+      if (replay && Date.now() - at < WAIT_MS) again();
+      else if (callback) callback(0);
+    }
+  };
+
+  return {
+    status,
+    allowed,
+    /** Start deciding with `c`; the status it gives now is the one listeners start from. */
+    use(c: Consent) {
+      consent = c;
+      shown = status();
+    },
+    /** True while a source waits for its CMP: calls are then `wait`ed, neither sent nor refused. */
+    waiting: () => held === 'pending',
+    wait(replay: () => void, callback?: Callback) {
+      if (waiting.length < WAIT_MAX) waiting.push([Date.now(), replay, callback]);
+      else if (callback) callback(0);
+    },
+    /** True when `what` may go on; otherwise it is reported under `debug` and called back with 0. */
+    admit(what: string, callback?: Callback): boolean {
+      if (allowed()) return true;
+      warn(`${what} dropped: ${consent ? 'consent is ' + status() : 'init() was not called'}`);
+      if (typeof callback === 'function') callback(0);
+      return false;
+    },
+    /** `consent.hold()`: see {@link ConsentGate.hold}. */
+    hold(state: 'pending' | 'denied' | undefined, keepOnGrant: boolean | undefined) {
+      held = state;
+      if (state === 'pending') keep = keepOnGrant;
+      else release(!state);
+    },
+    /**
+     * A decision ends any hold. On a grant the waiting calls are replayed if the person had granted
+     * before (`returning`: a returning visitor loses no page view) or the source asked to keep them.
+     */
+    decide(granted: boolean, returning?: boolean) {
+      held = undefined;
+      release(granted && (keep || returning));
+    },
+    /** Tell the listeners, once, when the status changed, and who changed it. */
+    emit(source: ConsentSource) {
+      const next = status();
+      if (next === shown) return;
+      shown = next;
+      for (const listener of listeners.slice()) {
+        try {
+          listener(next, source);
+        } catch (e) {
+          warn('onConsentChange listener threw: ' + String(e));
+        }
+      }
+    },
+    on(listener: ConsentListener): () => void {
+      listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
+  };
+}
+
+export type Gate = ReturnType<typeof createGate>;

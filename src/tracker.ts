@@ -79,91 +79,92 @@ function wire(platform: Platform, token: string, config: Config, gate: ReturnTyp
   }
   if (gate.allowed()) void outbox.restore();
   const people = peopleApi(identity.target, pipeline.update);
-  return { consent, identity, outbox, pipeline, decisions, people, groups: membership(identity, people), configure, signal: () => platform.signal(config) };
+  const identify = (id: string) => {
+    if (typeof id !== 'string' || !id || id.indexOf(DEVICE_PREFIX) === 0) return warn('identify: the id must be a non-empty string not starting with "$device:"');
+    const previous = identity.identify(id);
+    if (previous !== undefined) pipeline.track('$identify', { distinct_id: id, $anon_distinct_id: previous });
+  };
+  const alias = (alias: string, original?: string) => {
+    const from = original || identity.profile.distinct_id;
+    if (typeof alias !== 'string' || !alias || alias === from) return warn('alias: a new, different id is required');
+    pipeline.track('$create_alias', { alias, distinct_id: from });
+    identify(alias);
+  };
+  return { consent, identity, outbox, pipeline, decisions, identify, alias, groups: membership(identity, people), configure, signal: () => platform.signal(config) };
 }
+
+type Core = ReturnType<typeof wire>;
 
 function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   let config: Config = { ...DEFAULTS, ...platform.defaults };
-  let core: ReturnType<typeof wire> | undefined;
+  let core: Core | undefined;
   const named = new Map<string, Heed<E>>();
   const warn = (message: string) => void (config.debug && console.warn('[heed] ' + message));
   const gate = createGate(warn);
-  /** Calls before `init` change nothing: warned under `debug`, refused (callback 0) where they send. */
-  const early = (what: string, callback?: unknown) => void gate.admit(what, callback as Callback);
+  /** `f` once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
+  const ready =
+    <A extends unknown[], R>(name: string, f: (c: Core, ...args: A) => R, callbackAt = -1) =>
+    (...args: A): R | undefined =>
+      core ? f(core, ...args) : void gate.admit(name, args[callbackAt] as Callback);
   const update: Update = (endpoint, target, op, value, callback) =>
-    core ? core.pipeline.update(endpoint, target, op, value, callback) : early(`${endpoint} ${op}`, callback);
-  const target = () => (core ? core.identity.target() : {});
+    core ? core.pipeline.update(endpoint, target, op, value, callback) : void gate.admit(`${endpoint} ${op}`, callback);
 
   const heed = {
     init(token: string, initConfig?: InitConfig, name?: string): Heed<E> {
       if (name) {
-        const existing = named.get(name);
-        if (existing) return warn(`init: instance "${name}" exists already`), existing;
-        const instance = makeHeed<E>(platform);
-        named.set(name, instance);
+        let instance = named.get(name);
+        if (instance) return warn(`init: instance "${name}" exists already`), instance;
+        named.set(name, (instance = makeHeed<E>(platform)));
         (heed as Record<string, unknown>)[name] = instance; // mixpanel's `mixpanel.<name>.track(...)`
         return instance.init(token, initConfig);
       }
-      if (core) return warn('init called twice; the second call is ignored'), heed;
-      if (typeof token !== 'string' || !token) {
-        console.error('[heed] init(token): a project token string is required; heed stays off');
-        return heed;
+      if (core) warn('init called twice; the second call is ignored');
+      else if (typeof token !== 'string' || !token) console.error('[heed] init(token): a project token string is required; heed stays off');
+      else {
+        config = { ...config, ...(initConfig && typeof initConfig === 'object' ? initConfig : {}) };
+        core = wire(platform, token, config, gate, warn);
       }
-      config = { ...config, ...(initConfig && typeof initConfig === 'object' ? initConfig : {}) };
-      core = wire(platform, token, config, gate, warn);
       return heed;
     },
     track: (event: string, props?: Properties, options?: TrackOptions | Callback, callback?: Callback) =>
-      core ? core.pipeline.track(event, props, options, callback) : early('track', typeof options === 'function' ? options : callback),
+      core ? core.pipeline.track(event, props, options, callback) : void gate.admit('track', typeof options === 'function' ? options : callback),
     track_pageview(props?: Properties, callback?: Callback) {
       heed.track('$mp_web_page_view', copyProps(props, 0, undefined, platform.pageview()), callback);
     },
-    identify(id: string) {
-      if (!core) return early('identify');
-      if (typeof id !== 'string' || !id || id.indexOf(DEVICE_PREFIX) === 0) return warn('identify: the id must be a non-empty string not starting with "$device:"');
-      const previous = core.identity.identify(id);
-      if (previous !== undefined) core.pipeline.track('$identify', { distinct_id: id, $anon_distinct_id: previous });
-    },
-    alias(alias: string, original?: string) {
-      if (!core) return early('alias');
-      const from = original || core.identity.profile.distinct_id;
-      if (typeof alias !== 'string' || !alias || alias === from) return warn('alias: a new, different id is required');
-      core.pipeline.track('$create_alias', { alias, distinct_id: from });
-      heed.identify(alias);
-    },
-    reset: () => (core ? core.identity.reset() : early('reset')),
+    identify: ready('identify', (c, id: string) => c.identify(id)),
+    alias: ready('alias', (c, alias: string, original?: string) => c.alias(alias, original)),
+    reset: ready('reset', (c) => c.identity.reset()),
     get_distinct_id: () => core && core.identity.profile.distinct_id,
-    register: (props: Properties, options?: RegisterOptions | number) => (core ? core.identity.register(props, options) : early('register')),
-    register_once: (props: Properties, dflt: PropertyValue = 'None', options?: RegisterOptions | number) =>
-      core ? core.identity.register(props, options, { dflt }) : early('register_once'),
-    unregister: (name: string, options?: RegisterOptions) => (core ? core.identity.unregister(name, options) : early('unregister')),
+    register: ready('register', (c, props: Properties, options?: RegisterOptions | number) => c.identity.register(props, options)),
+    register_once: ready('register_once', (c, props: Properties, dflt: PropertyValue = 'None', options?: RegisterOptions | number) =>
+      c.identity.register(props, options, { dflt })),
+    unregister: ready('unregister', (c, name: string, options?: RegisterOptions) => c.identity.unregister(name, options)),
     get_property: (name: string) => core && core.identity.get(name),
-    time_event: (event: string) => (core ? typeof event === 'string' && core.identity.time(event) : early('time_event')),
+    time_event: ready('time_event', (c, event: string) => void (typeof event === 'string' && c.identity.time(event))),
     set_config(c: InitConfig) {
-      if (c && typeof c === 'object') config = Object.assign(config, c);
+      if (c && typeof c === 'object') Object.assign(config, c);
       if (core) core.configure();
     },
     get_config: ((key?: keyof Config) => (key ? config[key] : { ...config })) as Heed<E>['get_config'],
-    people: peopleApi(target, update),
-    set_group: (key: string, ids: PropertyValue, callback?: Callback) => (core ? core.groups.set_group(key, ids, callback) : early('set_group', callback)),
-    add_group: (key: string, id: string | number, callback?: Callback) => (core ? core.groups.add_group(key, id, callback) : early('add_group', callback)),
-    remove_group: (key: string, id: string | number, callback?: Callback) => (core ? core.groups.remove_group(key, id, callback) : early('remove_group', callback)),
+    people: peopleApi(() => (core ? core.identity.target() : {}), update),
+    set_group: ready('set_group', (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb), 2),
+    add_group: ready('add_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb), 2),
+    remove_group: ready('remove_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb), 2),
     get_group: (key: string, id: string | number): GroupApi => groupApi(key, id, update),
     // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
-    opt_in_tracking: (options?: OptInOptions) => (core ? core.decisions.optIn(options || {}) : early('opt_in_tracking')),
-    opt_out_tracking: (options?: OptOutOptions) => (core ? core.decisions.optOut(options || {}) : early('opt_out_tracking')),
+    opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.optIn(options || {})),
+    opt_out_tracking: ready('opt_out_tracking', (c, options?: OptOutOptions) => c.decisions.optOut(options || {})),
     has_opted_in_tracking: () => !!core && core.consent.decision() === '1',
     has_opted_out_tracking: () => !!core && !gate.allowed(),
-    clear_opt_in_out_tracking: () => (core ? core.decisions.clear() : early('clear_opt_in_out_tracking')),
+    clear_opt_in_out_tracking: ready('clear_opt_in_out_tracking', (c) => c.decisions.clear()),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
     flush: () => (core && gate.allowed() ? core.outbox.flush() : Promise.resolve()),
     consent: {
       status: gate.status,
-      hold(state?: 'pending' | 'denied', source: string = 'api', keep?: boolean) {
-        if (!core) return;
+      hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean) => {
         gate.hold(state, keep);
         gate.emit(source);
-      },
+      }),
       own: () => ({ decision: core && core.consent.decision(), signal: !!core && core.signal() }),
     },
     onConsentChange: gate.on,

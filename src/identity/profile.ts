@@ -35,6 +35,26 @@ export function parseProfile(raw: string | undefined): Profile | undefined {
 
 type Timers = Record<string, number>;
 
+/** `time_event`: start times kept in the profile's reserved `__timers`, consumed by the next event of that name. */
+function timers(profile: () => Profile, changed: () => void) {
+  const all = () => profile().__timers as Timers | undefined;
+  return {
+    start(event: string) {
+      (all() || ((profile().__timers = {}) as Timers))[event] = Date.now();
+      changed();
+    },
+    /** Seconds since `start(event)`, consuming the timer; `undefined` when it was not timed. */
+    duration(event: string): number | undefined {
+      const t = all();
+      if (!t || t[event] === undefined) return undefined;
+      const seconds = Math.round(Date.now() - t[event]) / 1000;
+      delete t[event];
+      changed();
+      return seconds;
+    },
+  };
+}
+
 /**
  * The person as this device knows them: the profile (distinct_id, `$device_id`, `$user_id`,
  * persistent super properties, event timers) and the page's own super properties. Its one rule:
@@ -53,7 +73,13 @@ export function createIdentity(store: Store, allowed: () => boolean) {
     version++;
     if (persist) save();
   };
-  const timers = () => profile.__timers as Timers | undefined;
+  const timer = timers(() => profile, changed);
+  const fresh = (remove: boolean) => {
+    if (remove) store.remove(PROFILE_KEY);
+    profile = anonymousProfile();
+    session = {};
+    changed(!remove);
+  };
 
   return {
     get profile() {
@@ -73,13 +99,10 @@ export function createIdentity(store: Store, allowed: () => boolean) {
       changed();
       return !!stored;
     },
-    /** Remove the stored profile and start over as a new anonymous device. */
-    forget() {
-      store.remove(PROFILE_KEY);
-      profile = anonymousProfile();
-      session = {};
-      version++;
-    },
+    /** `reset()`: start over as a new anonymous device (stored, if allowed). */
+    reset: () => fresh(false),
+    /** Remove the stored profile and start over as a new anonymous device, in memory. */
+    forget: () => fresh(true),
     /** Returns the previous distinct_id when `id` replaced it (the caller tracks `$identify`). */
     identify(id: string): string | undefined {
       const previous = profile.distinct_id;
@@ -87,11 +110,6 @@ export function createIdentity(store: Store, allowed: () => boolean) {
       profile.distinct_id = profile.$user_id = id;
       changed();
       return id === previous ? undefined : previous;
-    },
-    reset() {
-      profile = anonymousProfile();
-      session = {};
-      changed();
     },
     /** `register` / `register_once` (with `once`, a key is only set when absent or equal to its placeholder). */
     register(props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue }) {
@@ -109,19 +127,8 @@ export function createIdentity(store: Store, allowed: () => boolean) {
       changed(persistent);
     },
     get: (name: string): PropertyValue | undefined => (name in session ? session[name] : profile[name]),
-    time(event: string) {
-      (timers() || (profile.__timers = {}) as Timers)[event] = Date.now();
-      changed();
-    },
-    /** Seconds since `time_event(event)`, consuming the timer; `undefined` when it was not timed. */
-    duration(event: string): number | undefined {
-      const t = timers();
-      if (!t || t[event] === undefined) return undefined;
-      const seconds = Math.round(Date.now() - t[event]) / 1000;
-      delete t[event];
-      changed();
-      return seconds;
-    },
+    time: timer.start,
+    duration: timer.duration,
     /** Who a profile update is for (Simplified ID Merge). */
     target(): Properties {
       const t: Properties = { $distinct_id: profile.distinct_id, $device_id: profile.$device_id };

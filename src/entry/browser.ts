@@ -1,4 +1,5 @@
-import { trackerFactory, type Platform } from '../tracker';
+import { trackerFactory } from '../tracker';
+import type { Platform } from '../platform';
 import { cookieStore } from '../storage/cookie';
 import { webStorage } from '../storage/web-storage';
 import { memoryStore } from '../storage/memory';
@@ -28,7 +29,8 @@ const hasIndexedDB = (): boolean => {
   }
 };
 
-let url: string | undefined;
+let page: Properties | undefined;
+let fresh = false;
 
 const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
   cookieStore(prefix, {
@@ -78,11 +80,13 @@ const platform: Platform = {
   },
   page: () => {
     // Read once per task: a loop of track() calls shares it, a navigation comes in a later task.
-    if (url === undefined) {
-      url = location.href;
-      queueMicrotask(() => (url = undefined));
+    if (!fresh) {
+      fresh = true;
+      queueMicrotask(() => (fresh = false));
+      const href = location.href;
+      if (!page || page.$current_url !== href) page = { $current_url: href };
     }
-    return { $current_url: url };
+    return page!;
   },
   pageview: () => ({
     current_page_title: document.title,

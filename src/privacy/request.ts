@@ -1,5 +1,8 @@
 import { PrivacyAuthError, PrivacyRateLimitError, PrivacyRequestError, type PrivacyRequestErrorCode } from './errors';
 import { abortReason, type Pacer } from './pacer';
+import { parseRetryAfter, retryDelay as nextDelay } from '../transport/retry';
+
+export { parseRetryAfter };
 
 export interface RetryOptions {
   /**
@@ -39,31 +42,15 @@ export interface Transport {
 export type Outcome = { status: number; retryAfter: string | null; text: string } | { networkError: unknown };
 
 /**
- * The one retry decision, in a fixed order: attempt limit → status 429/5xx (a `Retry-After` wins
- * over the backoff, and one longer than `maxDelay` means give up) → no answer at all → anything
- * else is final. Every GDPR call is retried, POSTs included: Mixpanel answers 429 before doing
- * anything, and a duplicated deletion job deletes nothing twice.
+ * The privacy client's use of the one retry policy (src/transport/retry.ts): `attempt` counts from
+ * 1, no jitter (one client, paced one request at a time), and a `Retry-After` longer than
+ * `maxDelay` ends the retries. Every GDPR call is retried, POSTs included: Mixpanel answers 429
+ * before doing anything, and a duplicated deletion job deletes nothing twice.
  * @returns the delay in ms before the next attempt, or `undefined` to stop.
  */
 export function retryDelay(retry: Required<RetryOptions>, attempt: number, outcome: Outcome, now = Date.now()): number | undefined {
-  if (attempt > retry.limit) return undefined;
-  const backoff = Math.min(retry.backoff * 2 ** (attempt - 1), retry.maxDelay);
-  if ('status' in outcome) {
-    if (outcome.status !== 429 && outcome.status < 500) return undefined;
-    const asked = parseRetryAfter(outcome.retryAfter, now);
-    if (asked === undefined) return backoff;
-    return asked > retry.maxDelay ? undefined : asked;
-  }
-  return backoff;
-}
-
-/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; `undefined` if absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  const failure = 'status' in outcome ? { status: outcome.status, retryAfter: parseRetryAfter(outcome.retryAfter, now) } : {};
+  return nextDelay(failure, attempt - 1, { base: retry.backoff, cap: retry.maxDelay, limit: retry.limit, jitter: false });
 }
 
 export interface Call {

@@ -1,4 +1,7 @@
 import { HeedError } from '../errors';
+import { parseRetryAfter } from './retry';
+
+export { DELIVERY, parseRetryAfter, retryDelay, verdict, type Backoff, type Failure, type Verdict } from './retry';
 
 export type Endpoint = 'track' | 'engage' | 'groups';
 
@@ -40,31 +43,9 @@ export async function post(o: TransportOptions, endpoint: Endpoint, payloads: re
   }
   if (!res.ok) {
     const error = new HeedError(`${endpoint}: HTTP ${res.status}`, res.status);
-    error.retryAfter = retryAfter(res.headers.get('Retry-After'));
+    error.retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
     throw error;
   }
   const reply = (await res.json().catch(() => null)) as { status?: unknown; error?: unknown } | null;
   if (reply && reply.status === 0) throw new HeedError(`${endpoint}: rejected: ${String(reply.error)}`, 400);
-}
-
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const ms = /^\d+$/.test(header) ? +header * 1000 : Date.parse(header) - Date.now();
-  return isNaN(ms) ? undefined : Math.max(0, ms);
-}
-
-const BACKOFF_BASE = 2000;
-const BACKOFF_CAP = 600000;
-
-/**
- * The one retry decision, in a fixed order: other 4xx are never retried (`undefined`); a server's
- * `Retry-After` wins; network errors, timeouts, 5xx and 429 wait an exponential backoff with full
- * jitter, 2 s doubling up to 10 min.
- */
-export function retryDelay(e: unknown, attempt: number): number | undefined {
-  const { status, retryAfter: after } = e as HeedError;
-  if (status !== undefined && status < 500 && status !== 429 && status !== 408) return undefined;
-  if (after !== undefined) return Math.min(after, BACKOFF_CAP);
-  return Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt);
 }

@@ -28,10 +28,11 @@ const worlds: World[] = [];
 export function useWorld(): (config?: InitConfig, stored?: '1' | '0') => Promise<World> {
   useNodeFetch();
   afterEach(async () => {
-    // Silence this test's trackers (their queues and timers) before the next test's storage and server.
+    // Silence this test's trackers before the next test's storage and server: deliver what they
+    // may send, then close their gates (a closed gate also holds back what is still queued).
     for (const w of worlds.splice(0)) {
-      w.heed.consent.hold('denied', 'test');
       await w.heed.flush();
+      w.heed.consent.hold('denied', 'test');
       await w.server.close();
     }
     resetBrowser();

@@ -1,4 +1,5 @@
-import { trackerFactory, type Platform } from '../../src/tracker';
+import { trackerFactory } from '../../src/tracker';
+import type { Platform } from '../../src/platform';
 import { memoryStore } from '../../src/storage/memory';
 import { recordingStore, startBench, tick, type Bench } from './helpers';
 

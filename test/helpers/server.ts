@@ -26,6 +26,8 @@ export interface TestServer {
   url: string;
   /** Every request, in arrival order, including refused ones. */
   requests: Recorded[];
+  /** TCP connections opened so far, including ones closed before a whole request arrived (an aborted send). */
+  readonly connections: number;
   /** Items of the requests to `endpoint` that were answered 200, in arrival order. */
   accepted(endpoint: 'track' | 'engage' | 'groups'): any[];
   /** Answer every later request with `status` (200 gives `{"status":1}`) until told otherwise. */
@@ -96,6 +98,8 @@ export async function startServer(): Promise<TestServer> {
       });
     });
   });
+  let connections = 0;
+  server.on('connection', () => void connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -121,6 +125,9 @@ export async function startServer(): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     accepted: (endpoint) =>
       requests.filter((r) => r.endpoint === endpoint && r.status === 200).flatMap((r) => r.items),
     answer(s) {

@@ -3,7 +3,7 @@
  * The tracker's side of consent sources: `consent.hold` and the `source` option of
  * opt_in/opt_out, driven directly, with what reaches a real server and what is stored.
  */
-import { localEntries } from '../helpers/browser';
+import { localEntries } from '../../helpers/browser';
 import { FLAG, PROFILE, stored, useWorld } from './setup';
 
 const world = useWorld();

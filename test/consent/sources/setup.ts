@@ -2,10 +2,10 @@
  * What the consent-source tests share: a real HTTP server counting what arrives, a tracker pointed
  * at it, and a record of every consent change with its source.
  */
-import { createHeed, type ConsentSource, type ConsentStatus, type Heed, type InitConfig } from '../../src/entry/browser';
-import { localEntries, patch, resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { createHeed, type ConsentSource, type ConsentStatus, type Heed, type InitConfig } from '../../../src/entry/browser';
+import { localEntries, patch, resetBrowser } from '../../helpers/browser';
+import { useNodeFetch } from '../../helpers/fetch';
+import { startServer, type TestServer } from '../../helpers/server';
 
 export const TOKEN = 'sourcesTok';
 export const FLAG = '__mp_opt_in_out_' + TOKEN;

@@ -10,14 +10,13 @@ export interface MixpanelEvent {
 
 /**
  * The properties every event shares until the page, the identity or a super property changes, in
- * mixpanel-browser's order: device context, page, persistent then page-only super properties
- * (reserved `__` keys left out), then identity and library fields.
+ * mixpanel-browser's order: device context, marketing parameters and the page (`sources`), then
+ * persistent and page-only super properties (reserved `__` keys left out), then token and library.
  */
-export function baseProperties(token: string, context: Properties, page: Properties, profile: Properties, session: Properties): Properties {
+export function baseProperties(token: string, sources: Properties[], profile: Properties, session: Properties): Properties {
   // One object filled by for-in loops: spreads of several objects cost several times more in V8.
   const p: Properties = {};
-  for (const key in context) p[key] = context[key];
-  for (const key in page) p[key] = page[key];
+  for (const source of sources) for (const key in source) p[key] = source[key];
   for (const key in profile) if (key[0] !== '_' || key[1] !== '_') p[key] = profile[key];
   for (const key in session) p[key] = session[key];
   p.token = token;

@@ -2,8 +2,8 @@ import type { Callback, GroupApi, PeopleApi, Properties, PropertyValue } from '.
 import type { Identity } from './identity';
 import { copyProps, sanitize } from './properties';
 
-/** Queue one profile (`engage`) or group (`groups`) update for `target`; the caller gates it. */
-export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => void;
+/** Queue one profile (`engage`) or group (`groups`) update for `target`, gated; returns what was queued. */
+export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => Properties | undefined;
 
 /** Mixpanel's `(prop, value, cb)` or `({prop: value}, cb)` argument shapes. */
 function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: PropertyValue) => PropertyValue | undefined): [Properties, Callback | undefined] {
@@ -34,7 +34,7 @@ function operations(endpoint: 'engage' | 'groups', target: () => Properties, upd
   const op = (name: string, map?: (v: PropertyValue) => PropertyValue | undefined) =>
     (prop: unknown, value?: unknown, callback?: Callback) => {
       const [props, cb] = pairs(prop, value, callback, map);
-      update(endpoint, target(), name, props, cb);
+      return update(endpoint, target(), name, props, cb);
     };
   return {
     set: op('$set'),
@@ -49,15 +49,21 @@ function operations(endpoint: 'engage' | 'groups', target: () => Properties, upd
         typeof prop === 'string'
           ? pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric)
           : pairs(prop, by, callback, numeric);
-      update(endpoint, target(), '$add', props, cb);
+      return update(endpoint, target(), '$add', props, cb);
     },
   };
 }
 
 /** `heed.people`: updates of the current person's profile. */
-export function peopleApi(target: () => Properties, update: Update): PeopleApi {
+export function peopleApi(target: () => Properties, update: Update, warn: (message: string) => void): PeopleApi {
   const { delete: remove, ...ops } = operations('engage', target, update);
-  return { ...ops, delete_user: remove };
+  return {
+    ...ops,
+    delete_user: remove,
+    // As in mixpanel-browser 2.82: revenue through profiles is gone, clearing the old list is not.
+    track_charge: () => warn('people.track_charge() is deprecated and has no effect'),
+    clear_charges: (callback?: Callback) => ops.set('$transactions', [], callback),
+  };
 }
 
 /** `heed.get_group(key, id)`: updates of one group's profile. */
@@ -76,21 +82,23 @@ export function membership(identity: Identity, people: PeopleApi) {
     set_group(key: string, ids: PropertyValue, callback?: Callback) {
       const members = asList(ids);
       identity.register({ [key]: members });
-      people.set({ [key]: members }, callback);
+      return people.set({ [key]: members }, callback);
     },
     add_group(key: string, id: string | number, callback?: Callback) {
       const members = list(key);
       if (members.indexOf(id) < 0) identity.register({ [key]: members.concat(id) });
-      people.union({ [key]: [id] }, callback);
+      return people.union({ [key]: [id] }, callback);
     },
     remove_group(key: string, id: string | number, callback?: Callback) {
       const members = list(key);
       const i = members.indexOf(id);
       if (i >= 0) {
         members.splice(i, 1);
-        identity.register({ [key]: members });
+        // The last group of this key gone: the super property goes too, as in mixpanel-browser.
+        if (members.length) identity.register({ [key]: members });
+        else identity.unregister(key);
       }
-      people.remove({ [key]: id }, callback);
+      return people.remove({ [key]: id }, callback);
     },
   };
 }

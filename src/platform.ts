@@ -1,4 +1,4 @@
-import type { Config, InitConfig, Properties } from './types';
+import type { Config, DomQuery, InitConfig, Properties } from './types';
 import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import type { LegacyFlag } from './consent';
 import type { StoredBatch } from './outbox';
@@ -31,4 +31,8 @@ export interface Platform {
   online?(): boolean;
   /** Page lifecycle: hidden (send now), hide (beacon what is left), back online (send now). */
   lifecycle?(on: { hidden(): void; hide(): void; online(): void }): void;
+  /** Single-page-app navigations: `pushState`, `replaceState`, back/forward, hash changes. */
+  onUrlChange?(listener: () => void): void;
+  /** `track_links` / `track_forms`: call `handler` on each click / submit of the matching elements; false when none matched. */
+  listen?(kind: 'click' | 'submit', query: DomQuery, handler: (element: Element) => void): boolean;
 }

@@ -1,18 +1,11 @@
-import type { Callback, Config, EventMap, GroupApi, Heed, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, RegisterOptions, TrackOptions } from './types';
+import type { Callback, Config, DomProperties, DomQuery, EventMap, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PushItem, RegisterOptions, TrackOptions } from './types';
 import type { Platform } from './platform';
-import type { StoreFailure } from './storage/types';
-import { DEFAULTS, apiBase } from './config';
-import { createConsent, createGate, type Decision } from './consent';
-import { DEVICE_PREFIX, createIdentity } from './identity';
-import { createOutbox } from './outbox';
-import { encode, endpointUrl, post, type TransportOptions } from './transport';
-import { createPipeline } from './pipeline';
-import { createDecisions } from './decisions';
-import { groupApi, membership, peopleApi, type Update } from './people';
-import { buildUpdate } from './event';
+import { defaults, unknownOption } from './config';
+import { createGate } from './consent';
+import { hostFor } from './transport';
+import { groupApi, peopleApi, type Update } from './people';
 import { copyProps } from './properties';
-
-const noop = () => undefined;
+import { pageview, start, wire, type Core } from './wire';
 
 /** Build `createHeed` for one platform; the entry points call this once. */
 export function trackerFactory(platform: Platform) {
@@ -21,85 +14,20 @@ export function trackerFactory(platform: Platform) {
   };
 }
 
-/** Everything `init` wires: stores, the consent machine, identity, outbox and the pipeline over them. */
-function wire(platform: Platform, token: string, config: Config, gate: ReturnType<typeof createGate>, warn: (m: string) => void) {
-  const report: StoreFailure = (kind, error) => warn(`${kind} unavailable, using memory: ${String(error)}`);
-  let flagFailed = false;
-  let signalled: boolean | undefined; // DNT and GPC do not change during a page's life: read once per configuration
-  const flags = platform.store(config.opt_out_tracking_persistence_type, config.opt_out_tracking_cookie_prefix, config, (kind, e) => {
-    flagFailed = true;
-    report(kind, e);
-  });
-  const consent = createConsent({
-    flag: flags,
-    key: token,
-    legacy: platform.legacyFlags && platform.legacyFlags(config, token, report),
-    byDefault: () => config.opt_out_tracking_by_default,
-    signal: () => (signalled === undefined ? (signalled = platform.signal(config)) : signalled),
-    failed: () => flagFailed,
-  });
-  gate.use(consent);
-  const identity = createIdentity(platform.store(config.persistence, `mp_${token}_`, config, report), gate.allowed);
-  let transport: TransportOptions;
-  const beacon = platform.beacon;
-  const outbox = createOutbox({
-    send: (endpoint, payloads, signal) => post(transport, endpoint, payloads, signal),
-    beacon: beacon && ((endpoint, payloads) => beacon(endpointUrl(transport, endpoint), encode(payloads, transport.format))),
-    store: platform.outbox && platform.outbox(token, report),
-    online: platform.online,
-    allowed: gate.allowed,
-    warn,
-  });
-  const configure = () => {
-    signalled = undefined;
-    transport = { base: apiBase(config.api_host), format: config.api_payload_format, ip: config.ip };
-    outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
-  };
-  configure();
-  const pipeline = createPipeline({ token, config, gate, identity, outbox, platform, warn });
-  let announce: (data: unknown) => void = noop;
-  const decisions = createDecisions({
-    consent, gate, identity, outbox, purge: platform.purge, track: pipeline.track,
-    announce: (d) => announce({ d }),
-    deleteProfile: () =>
-      void post(transport, 'engage', [buildUpdate(token, identity.target(), '$delete', '')]).catch((e: Error) => warn('profile deletion failed: ' + e.message)),
-  });
-  // Once allowed again: batches an earlier page left, and what a closed gate held back.
-  gate.on((status) => void (status === 'granted' && outbox.restore().then(outbox.flush).catch(noop)));
-  if (identity.load() && consent.decision() === '0') decisions.forget(true, 'api'); // a leftover from before an opt-out
-  if (platform.lifecycle) {
-    const send = () => void (gate.allowed() && outbox.flush().catch(noop));
-    platform.lifecycle({ hidden: send, online: send, hide: () => outbox.beacon() });
-  }
-  if (platform.channel) {
-    announce = platform.channel('heed:' + token, (data) => {
-      const d = (data as { d?: Decision | null } | null)?.d;
-      decisions.adopt(d === '1' || d === '0' ? d : undefined);
-    });
-  }
-  if (gate.allowed()) void outbox.restore();
-  const people = peopleApi(identity.target, pipeline.update);
-  const identify = (id: string) => {
-    if (typeof id !== 'string' || !id || id.indexOf(DEVICE_PREFIX) === 0) return warn('identify: the id must be a non-empty string not starting with "$device:"');
-    const previous = identity.identify(id);
-    if (previous !== undefined) pipeline.track('$identify', { distinct_id: id, $anon_distinct_id: previous });
-  };
-  const alias = (alias: string, original?: string) => {
-    const from = original || identity.profile.distinct_id;
-    if (typeof alias !== 'string' || !alias || alias === from) return warn('alias: a new, different id is required');
-    pipeline.track('$create_alias', { alias, distinct_id: from });
-    identify(alias);
-  };
-  return { consent, identity, outbox, pipeline, decisions, identify, alias, groups: membership(identity, people), configure, signal: () => platform.signal(config) };
-}
-
-type Core = ReturnType<typeof wire>;
+/** Warn once for each option of `given` that heed does not know (mixpanel-browser's refused ones, typos). */
+const checkOptions = (given: object, known: Config, warn: (m: string) => void) => {
+  for (const key in given) if (!(key in known)) warn(unknownOption(key));
+  if ((given as InitConfig).opt_out_persistence_by_default === false) warn('opt_out_persistence_by_default: false is refused: heed stores nothing before consent');
+};
 
 function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
-  let config: Config = { ...DEFAULTS, ...platform.defaults };
+  const config: Config = { ...defaults(), ...platform.defaults };
   let core: Core | undefined;
   const named = new Map<string, Heed<E>>();
-  const warn = (message: string) => void (config.debug && console.warn('[heed] ' + message));
+  const warn = (message: string) => {
+    if (config.debug) console.warn('[heed] ' + message);
+    if (typeof config.error_reporter === 'function') config.error_reporter(message);
+  };
   const gate = createGate(warn);
   /** `f` once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
   const ready =
@@ -108,6 +36,15 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       core ? f(core, ...args) : void gate.admit(name, args[callbackAt] as Callback);
   const update: Update = (endpoint, target, op, value, callback) =>
     core ? core.pipeline.update(endpoint, target, op, value, callback) : void gate.admit(`${endpoint} ${op}`, callback);
+  const people = peopleApi(() => (core ? core.identity.target() : {}), update, warn);
+  const dom = (kind: 'click' | 'submit') => (query: DomQuery, event: string, props?: DomProperties) =>
+    !!platform.listen && platform.listen(kind, query, (el) => {
+      const p: Properties = { ...(typeof props === 'function' ? props(el) : props) };
+      if (kind === 'click' && (el as HTMLAnchorElement).href) p.url = (el as HTMLAnchorElement).href;
+      // Sent with a beacon: it survives the navigation, so the click is not held back (mixpanel-browser waits track_links_timeout).
+      heed.track(event, p, { transport: 'sendBeacon' });
+    });
+  const refused = (name: string) => () => warn(`${name}() does nothing: heed has no session recording`);
 
   const heed = {
     init(token: string, initConfig?: InitConfig, name?: string): Heed<E> {
@@ -121,42 +58,71 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       if (core) warn('init called twice; the second call is ignored');
       else if (typeof token !== 'string' || !token) console.error('[heed] init(token): a project token string is required; heed stays off');
       else {
-        config = { ...config, ...(initConfig && typeof initConfig === 'object' ? initConfig : {}) };
+        if (initConfig && typeof initConfig === 'object') Object.assign(config, initConfig), checkOptions(initConfig, defaults(), warn);
+        config.token = token;
         core = wire(platform, token, config, gate, warn);
+        start(core, platform, config, heed as Heed);
       }
       return heed;
     },
     track: (event: string, props?: Properties, options?: TrackOptions | Callback, callback?: Callback) =>
       core ? core.pipeline.track(event, props, options, callback) : void gate.admit('track', typeof options === 'function' ? options : callback),
-    track_pageview(props?: Properties, callback?: Callback) {
-      heed.track('$mp_web_page_view', copyProps(props, 0, undefined, platform.pageview()), callback);
-    },
-    identify: ready('identify', (c, id: string) => c.identify(id)),
-    alias: ready('alias', (c, alias: string, original?: string) => c.alias(alias, original)),
+    track_pageview: ready('track_pageview', (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options), 1),
+    track_with_groups: ready('track_with_groups', (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
+      c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback), 3),
+    // The listeners can go on before init: a click is tracked (and gated) when it happens.
+    track_links: dom('click'),
+    track_forms: dom('submit'),
+    identify: ready('identify', (c, id: string | number) => c.calls.identify(id)),
+    alias: ready('alias', (c, alias: string, original?: string) => c.calls.alias(alias, original)),
     reset: ready('reset', (c) => c.identity.reset()),
     get_distinct_id: () => core && core.identity.profile.distinct_id,
-    register: ready('register', (c, props: Properties, options?: RegisterOptions | number) => c.identity.register(props, options)),
-    register_once: ready('register_once', (c, props: Properties, dflt: PropertyValue = 'None', options?: RegisterOptions | number) =>
-      c.identity.register(props, options, { dflt })),
-    unregister: ready('unregister', (c, name: string, options?: RegisterOptions) => c.identity.unregister(name, options)),
+    register: ready('register', (c, props: Properties, options?: RegisterOptions | number) => c.calls.register(props, options)),
+    register_once: ready('register_once', (c, props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) => c.calls.register_once(props, dflt, options)),
+    unregister: ready('unregister', (c, name: string, options?: RegisterOptions) => c.calls.unregister(name, options)),
     get_property: (name: string) => core && core.identity.get(name),
+    name_tag: ready('name_tag', (c, tag: string) => c.calls.register({ mp_name_tag: tag })),
     time_event: ready('time_event', (c, event: string) => void (typeof event === 'string' && c.identity.time(event))),
+    disable: ready('disable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true)),
+    enable: ready('enable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : [])),
     set_config(c: InitConfig) {
-      if (c && typeof c === 'object') Object.assign(config, c);
-      if (core) core.configure();
+      if (!c || typeof c !== 'object') return;
+      Object.assign(config, c);
+      checkOptions(c, defaults(), warn);
+      if (core) core.configure(), 'hooks' in c && core.hooks.use(config.hooks);
     },
     get_config: ((key?: keyof Config) => (key ? config[key] : { ...config })) as Heed<E>['get_config'],
-    people: peopleApi(() => (core ? core.identity.target() : {}), update),
+    get_api_host: (kind: 'events' | 'people' | 'groups' | 'track' | 'engage' = 'events') =>
+      hostFor(config, kind === 'events' ? 'track' : kind === 'people' ? 'engage' : kind),
+    people,
     set_group: ready('set_group', (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb), 2),
     add_group: ready('add_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb), 2),
     remove_group: ready('remove_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb), 2),
     get_group: (key: string, id: string | number): GroupApi => groupApi(key, id, update),
+    add_hook: ready('add_hook', (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook)),
+    remove_hook: ready('remove_hook', (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook)),
+    start_batch_senders: ready('start_batch_senders', (c) => {
+      c.state.auto = c.state.batching = true;
+      c.outbox.start();
+    }),
+    stop_batch_senders: ready('stop_batch_senders', (c) => {
+      c.state.batching = false; // each later call is sent at once; nothing queued is dropped
+      if (c.gate.allowed()) c.outbox.flush().catch(() => undefined);
+    }),
+    push: (item: PushItem | (() => void)) => {
+      if (typeof item === 'function') return item.call(heed);
+      const method = Array.isArray(item) && (heed as unknown as Record<string, unknown>)[item[0]];
+      if (typeof method === 'function') method.apply(heed, item.slice(1));
+      else warn(`push: ${JSON.stringify(item && item[0])} is not a method`);
+    },
     // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
     opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.optIn(options || {})),
     opt_out_tracking: ready('opt_out_tracking', (c, options?: OptOutOptions) => c.decisions.optOut(options || {})),
     has_opted_in_tracking: () => !!core && core.consent.decision() === '1',
     has_opted_out_tracking: () => !!core && !gate.allowed(),
     clear_opt_in_out_tracking: ready('clear_opt_in_out_tracking', (c) => c.decisions.clear()),
+    start_session_recording: refused('start_session_recording'),
+    stop_session_recording: refused('stop_session_recording'),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
     flush: () => (core && gate.allowed() ? core.outbox.flush() : Promise.resolve()),
     consent: {

@@ -2,7 +2,7 @@ import { baseProperties, buildEvent, buildUpdate } from '../src/event';
 import { LIB_VERSION } from '../src/config';
 
 const profile = { distinct_id: 'u1', $device_id: 'dev', $user_id: 'u1', plan: 'pro', __timers: { x: 1 } };
-const base = () => baseProperties('tok', { $os: 'Linux', $browser: 'Chrome' }, { $current_url: 'https://a.test/p' }, profile, { tab: 'b' });
+const base = () => baseProperties('tok', [{ $os: 'Linux', $browser: 'Chrome' }, { $current_url: 'https://a.test/p' }], profile, { tab: 'b' });
 const at = { time: 1_700_000_000_000, insertId: 'ins-1', blacklist: [] as string[] };
 
 describe('baseProperties: what every event shares', () => {
@@ -12,12 +12,12 @@ describe('baseProperties: what every event shares', () => {
   });
 
   it('never carries reserved __ keys, but keeps single-underscore ones', () => {
-    const b = baseProperties('tok', {}, {}, { distinct_id: 'u', $device_id: 'd', __timers: {}, __alias: 'x', _ok: 1 }, {});
+    const b = baseProperties('tok', [], { distinct_id: 'u', $device_id: 'd', __timers: {}, __alias: 'x', _ok: 1 }, {});
     expect(Object.keys(b).filter((k) => k.startsWith('_'))).toEqual(['_ok']);
   });
 
   it('page-only super properties win over persistent ones of the same name', () => {
-    expect(baseProperties('tok', {}, {}, { distinct_id: 'u', $device_id: 'd', plan: 'pro' }, { plan: 'trial' }).plan).toBe('trial');
+    expect(baseProperties('tok', [], { distinct_id: 'u', $device_id: 'd', plan: 'pro' }, { plan: 'trial' }).plan).toBe('trial');
   });
 });
 

@@ -6,19 +6,12 @@ import { memoryStore } from '../storage/memory';
 import { dropDatabaseIfEmpty, idbStore } from '../storage/indexeddb';
 import { jsonStore } from '../storage/json';
 import type { Config, Properties } from '../types';
+import { deviceProperties } from './device';
+import { listen, onUrlChange } from './navigation';
+import { referringDomain } from '../attribution';
 import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
-
-function os(ua: string): string {
-  return /Windows/.test(ua) ? 'Windows' : /iPhone|iPad|iPod/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android'
-    : /CrOS/.test(ua) ? 'Chrome OS' : /Mac/.test(ua) ? 'Mac OS X' : /Linux/.test(ua) ? 'Linux' : '';
-}
-
-function browser(ua: string): string {
-  return /Edg/.test(ua) ? 'Microsoft Edge' : /OPR\/|Opera/.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox'
-    : /Chrome\/|CriOS/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
-}
 
 /** Whether `indexedDB` can be used: where site data is blocked its getter throws a SecurityError. */
 const hasIndexedDB = (): boolean => {
@@ -38,6 +31,7 @@ const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
     days: config.cookie_expiration,
     secure: config.secure_cookie,
     crossSubdomain: config.cross_subdomain_cookie,
+    sameSite: config.cross_site_cookie ? 'None' : 'Lax',
   }, onFailure);
 
 const asDecision = (v: string | undefined) => (v === '0' || v === '1' ? v : undefined);
@@ -65,16 +59,13 @@ const platform: Platform = {
       (!config.ignore_gpc && truthy(n.globalPrivacyControl));
   },
   context() {
-    const ua = navigator.userAgent;
-    const p: Properties = { $os: os(ua), $browser: browser(ua), $screen_height: screen.height, $screen_width: screen.width };
+    const p = deviceProperties(navigator.userAgent, navigator.vendor || '');
+    p.$screen_height = screen.height;
+    p.$screen_width = screen.width;
     const ref = document.referrer;
     if (ref) {
       p.$referrer = ref;
-      try {
-        p.$referring_domain = new URL(ref).hostname;
-      } catch {
-        // an unparsable referrer keeps $referrer only
-      }
+      p.$referring_domain = referringDomain(ref);
     }
     return p;
   },
@@ -112,6 +103,8 @@ const platform: Platform = {
       if (document.visibilityState === 'hidden') on.hidden();
     });
   },
+  onUrlChange: (listener) => onUrlChange(listener, () => (fresh = false)),
+  listen,
   channel(name, receive) {
     if (typeof BroadcastChannel !== 'function') return () => undefined;
     const ch = new BroadcastChannel(name);

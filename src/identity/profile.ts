@@ -35,6 +35,10 @@ export function parseProfile(raw: string | undefined): Profile | undefined {
 
 type Timers = Record<string, number>;
 
+/** When each super property registered with `days` expires (ms), in the profile's reserved `__expires`. */
+const expiries = (profile: Profile, create?: boolean) =>
+  (profile.__expires || (create ? (profile.__expires = {}) : {})) as Record<string, number>;
+
 /** `time_event`: start times kept in the profile's reserved `__timers`, consumed by the next event of that name. */
 function timers(profile: () => Profile, changed: () => void) {
   const all = () => profile().__timers as Timers | undefined;
@@ -61,13 +65,13 @@ function timers(profile: () => Profile, changed: () => void) {
  * the profile is written to `store` only while `allowed()`; otherwise changes live in memory.
  * `version` moves on every change, so event builders can cache what they derive from it.
  */
-export function createIdentity(store: Store, allowed: () => boolean) {
+export function createIdentity(store: Store, allowed: () => boolean, key = PROFILE_KEY) {
   let profile = anonymousProfile();
   let session: Properties = {};
   let version = 0;
 
   const save = () => {
-    if (allowed()) store.set(PROFILE_KEY, JSON.stringify(profile));
+    if (allowed()) store.set(key, JSON.stringify(profile));
   };
   const changed = (persist = true) => {
     version++;
@@ -75,7 +79,7 @@ export function createIdentity(store: Store, allowed: () => boolean) {
   };
   const timer = timers(() => profile, changed);
   const fresh = (remove: boolean) => {
-    if (remove) store.remove(PROFILE_KEY);
+    if (remove) store.remove(key);
     profile = anonymousProfile();
     session = {};
     changed(!remove);
@@ -92,10 +96,12 @@ export function createIdentity(store: Store, allowed: () => boolean) {
       return version;
     },
     save,
-    /** Take the stored profile, if any; true when there was one. */
+    /** Take the stored profile, if any, without the super properties whose days are over; true when there was one. */
     load(): boolean {
-      const stored = parseProfile(store.get(PROFILE_KEY));
+      const stored = parseProfile(store.get(key));
       if (stored) profile = stored;
+      const expires = expiries(profile);
+      for (const name in expires) if (expires[name] < Date.now()) delete profile[name], delete expires[name];
       changed();
       return !!stored;
     },
@@ -103,27 +109,49 @@ export function createIdentity(store: Store, allowed: () => boolean) {
     reset: () => fresh(false),
     /** Remove the stored profile and start over as a new anonymous device, in memory. */
     forget: () => fresh(true),
-    /** Returns the previous distinct_id when `id` replaced it (the caller tracks `$identify`). */
+    /**
+     * The person is `id` from now on. After `alias(id)` the distinct_id stays what it was (as in
+     * mixpanel-browser) and only `$user_id` says who it is. Returns the previous distinct_id when
+     * this is news (the caller tracks `$identify`), `undefined` when `id` was already known.
+     */
     identify(id: string): string | undefined {
       const previous = profile.distinct_id;
-      if (id === previous && profile.$user_id === id) return undefined;
-      profile.distinct_id = profile.$user_id = id;
+      if (id === previous || id === profile.$user_id) return undefined;
+      profile.$user_id = id;
+      if (id !== profile.__alias) {
+        delete profile.__alias;
+        profile.distinct_id = id;
+      }
       changed();
-      return id === previous ? undefined : previous;
+      return previous;
     },
-    /** `register` / `register_once` (with `once`, a key is only set when absent or equal to its placeholder). */
-    register(props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue }) {
-      const persistent = !(options && typeof options === 'object' && options.persistent === false);
+    /** Remember `alias` for the next `identify` (mixpanel-browser's `__alias`). */
+    alias(alias: string) {
+      profile.__alias = alias;
+      changed();
+    },
+    /**
+     * `register` / `register_once` (with `once`, a key is only set when absent or equal to its
+     * placeholder). `days` (a number, or `{ days }`) makes persistent ones expire.
+     */
+    register(props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue | undefined }) {
+      const o: RegisterOptions = typeof options === 'number' ? { days: options } : options && typeof options === 'object' ? options : {};
+      const persistent = o.persistent !== false;
       const target: Properties = persistent ? profile : session;
       const clean = copyProps(props);
-      for (const key in clean) {
-        if (!once || target[key] === undefined || target[key] === once.dflt) target[key] = clean[key];
+      const expires = persistent ? expiries(profile, !!o.days) : {};
+      for (const name in clean) {
+        if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
+        target[name] = clean[name];
+        if (o.days !== undefined && o.days > 0) expires[name] = Date.now() + o.days * 864e5;
+        else delete expires[name];
       }
       changed(persistent);
     },
     unregister(name: string, options?: RegisterOptions | null) {
       const persistent = !(options && options.persistent === false);
       delete (persistent ? profile : session)[name];
+      if (persistent) delete expiries(profile)[name];
       changed(persistent);
     },
     get: (name: string): PropertyValue | undefined => (name in session ? session[name] : profile[name]),

@@ -1,5 +1,7 @@
-import type { Callback } from '../types';
 import type { Endpoint } from '../transport';
+
+/** What the outbox calls back per item: `1` once acknowledged, `0` with why when it is given up. */
+export type Done = (result: 0 | 1, error?: string) => void;
 
 /** A persisted batch: its endpoint and payloads. One key per batch, never one per event. */
 export interface StoredBatch {
@@ -10,7 +12,7 @@ export interface StoredBatch {
 /** A batch in memory: its persisted key, payloads, their callbacks, and the send in flight. */
 export interface Batch extends StoredBatch {
   id: string;
-  cbs: Array<Callback | undefined>;
+  cbs: Array<Done | undefined>;
   sending?: Promise<void>;
 }
 
@@ -21,10 +23,10 @@ export const isStoredBatch = (v: unknown): v is StoredBatch =>
   !!v && ENDPOINTS.indexOf((v as StoredBatch).e) >= 0 && Array.isArray((v as StoredBatch).p) && (v as StoredBatch).p.length > 0;
 
 /** Call back the app. Its callback throwing is its own bug: it must not stop the others or the outbox. */
-export function settle(cbs: Array<Callback | undefined>, result: 0 | 1, warn: (m: string) => void): void {
+export function settle(cbs: Array<Done | undefined>, result: 0 | 1, warn: (m: string) => void, error?: string): void {
   for (const cb of cbs) {
     try {
-      if (cb) cb(result);
+      if (cb) cb(result, error);
     } catch (e) {
       warn('a callback threw: ' + String(e));
     }

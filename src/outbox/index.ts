@@ -1,13 +1,12 @@
-import type { Callback } from '../types';
 import type { AsyncStore } from '../storage/types';
 import { MAX_BATCH, type Endpoint } from '../transport';
 import { HeedError } from '../errors';
-import { isStoredBatch, settle, type Batch, type StoredBatch } from './batch';
+import { isStoredBatch, settle, type Batch, type Done, type StoredBatch } from './batch';
 import { createPersistence } from './persist';
 import { schedule, sendAll, sendBatch, type Send, type Sending } from './send';
 
 export type { Send } from './send';
-export type { StoredBatch } from './batch';
+export type { Done, StoredBatch } from './batch';
 
 export interface OutboxOptions {
   send: Send;
@@ -19,17 +18,21 @@ export interface OutboxOptions {
   online?: () => boolean;
   /** The consent gate: while it is closed (a CMP's hold, say) nothing queued leaves either. */
   allowed?: () => boolean;
+  /** False while batches wait for `start()` (`batch_autostart: false`); `flush()` still sends. */
+  auto?: () => boolean;
   warn(message: string): void;
 }
 
 export interface Outbox {
-  add(endpoint: Endpoint, payload: object, callback?: Callback, now?: boolean): void;
+  add(endpoint: Endpoint, payload: object, callback?: Done, now?: boolean): void;
   /** Send everything queued (and wait for what is in flight); rejects if a batch fails. */
   flush(): Promise<void>;
   /** Hand what is queued to the browser before the page goes away. */
   beacon(): void;
   /** Adopt batches persisted by earlier pages (or closed tabs) and send them. */
   restore(): Promise<void>;
+  /** Send what waits for an automatic send (after a grant, or `start_batch_senders()`). */
+  start(): void;
   /** Drop everything (memory, persisted, in flight) and fence off late writes and results. */
   clear(persisted: boolean): Promise<void>;
   configure(size: number, interval: number, cap: number, timeout: number): void;
@@ -79,12 +82,13 @@ export function createOutbox(o: OutboxOptions): Outbox {
     },
     beacon: () => beacon(s, o.beacon),
     restore: () => restore(s),
+    start: () => void (s.queue.length && schedule(s, 0)),
     clear(persisted) {
       clearTimeout(s.timer);
       s.timer = undefined;
       s.controllers.forEach((c) => c.abort());
       s.controllers.clear();
-      for (const b of s.queue.splice(0)) settle(b.cbs, 0, s.warn);
+      for (const b of s.queue.splice(0)) settle(b.cbs, 0, s.warn, 'tracking is not allowed');
       s.count = s.attempt = s.paused = 0;
       return s.persist.clear(persisted);
     },
@@ -105,6 +109,7 @@ function state(o: OutboxOptions): State {
     send: o.send,
     online: o.online,
     allowed: o.allowed,
+    auto: o.auto,
     warn: o.warn,
     tab: Math.random().toString(36).slice(2, 10),
     seq: 0,
@@ -136,7 +141,7 @@ function state(o: OutboxOptions): State {
   return s;
 }
 
-const batch = (s: State, e: Endpoint, p: object[], cbs: Array<Callback | undefined>): Batch => ({ id: `${s.tab}-${s.seq++}`, e, p, cbs });
+const batch = (s: State, e: Endpoint, p: object[], cbs: Array<Done | undefined>): Batch => ({ id: `${s.tab}-${s.seq++}`, e, p, cbs });
 
 /** The endpoint's last batch if it can take one more item, else a new one. */
 function open(s: State, e: Endpoint): Batch {
@@ -161,7 +166,7 @@ function evict(s: State): void {
     const oldest = s.queue.find((x) => !x.sending && x.p.length);
     if (!oldest) break;
     oldest.p.shift();
-    settle([oldest.cbs.shift()], 0, s.warn);
+    settle([oldest.cbs.shift()], 0, s.warn, 'outbox full');
     s.count--;
     s.dropped++;
     // Drop a batch the cap emptied: sending `[]` gets a 400, which would fail flush().

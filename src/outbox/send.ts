@@ -14,6 +14,7 @@ export interface Sending {
   send: Send;
   online?: () => boolean;
   allowed?: () => boolean;
+  auto?: () => boolean;
   warn(message: string): void;
   size: number;
   interval: number;
@@ -43,6 +44,7 @@ export function schedule(s: Sending, delay: number): void {
     // batch: otherwise the next interval re-sends it early, ignoring even Retry-After.
     const wait = s.paused - Date.now();
     if (wait > 0) return schedule(s, wait);
+    if (s.auto && !s.auto()) return; // waits for start()
     sendAll(s).catch(() => undefined); // failures were rescheduled or reported
   }, delay);
   // An idle tracker must not keep Node alive; `flush()` is the way to wait.
@@ -107,9 +109,10 @@ function failed(s: Sending, b: Batch, error: unknown): boolean {
   }
   const delay = retryDelay(error, s.attempt);
   if (delay === undefined) {
-    s.warn(`dropped ${b.p.length} ${b.e} item(s): ${(error as Error).message}`);
+    const why = (error as Error).message;
+    s.warn(`dropped ${b.p.length} ${b.e} item(s): ${why}`);
     s.forget(b);
-    settle(b.cbs, 0, s.warn);
+    settle(b.cbs, 0, s.warn, why);
   } else {
     s.attempt++;
     s.paused = Date.now() + delay;

@@ -14,7 +14,7 @@ function setup(options: { byDefault?: boolean; signal?: boolean } = {}) {
 describe('the gate fails closed', () => {
   it('is pending before it has a decision machine, and refuses with callback 0', () => {
     const { gate, warnings } = setup();
-    const results: number[] = [];
+    const results: unknown[] = [];
     expect(gate.status()).toBe('pending');
     expect(gate.admit('track("x")', (r) => results.push(r))).toBe(false);
     expect(results).toEqual([0]);
@@ -60,7 +60,7 @@ describe('a consent source hold', () => {
       gate.use(consent);
       gate.hold('pending', keep);
       let n = 0;
-      const results: number[] = [];
+      const results: unknown[] = [];
       gate.wait(() => n++, (r) => results.push(r));
       gate.decide(granted);
       expect([keep, granted, n, results.length]).toEqual([keep, granted, replays, 1 - replays]);

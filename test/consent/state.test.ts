@@ -147,7 +147,7 @@ describe('stored decisions', () => {
     const { heed } = start({ opt_out_tracking_by_default: true });
     expect(snapshot(heed)).toEqual({ status: 'granted', in: true, out: false, flag: '1' });
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('after consent', {}, (r) => results.push(r));
     await heed.flush();
     expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['after consent']);
@@ -170,7 +170,7 @@ describe('stored decisions', () => {
     const { heed } = start({ ignore_dnt: true, ignore_gpc: true });
     expect(snapshot(heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('blocked', {}, (r) => results.push(r));
     heed.people.set('a', 1, (r) => results.push(r));
     await heed.flush();
@@ -342,7 +342,7 @@ describe('a flag store that cannot be read', () => {
     expect(heed.has_opted_out_tracking()).toBe(true);
     expect(heed.has_opted_in_tracking()).toBe(false);
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 20; i++) heed.track('e' + i, { i }, (r) => results.push(r));
     heed.identify('someone');
     heed.people.set('a', 1, (r) => results.push(r));

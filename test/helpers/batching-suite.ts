@@ -13,7 +13,7 @@ const TOKEN = 'batchTok';
 export function describeBatching(createHeed: () => Heed, reset: () => void = () => undefined): void {
   const rig = useTracker(TOKEN, createHeed, reset);
   const start = (config: InitConfig = {}) => rig.start(config);
-  const track = (heed: Heed, n: number, results?: number[], from = 0) => {
+  const track = (heed: Heed, n: number, results?: unknown[], from = 0) => {
     for (let i = from; i < from + n; i++) heed.track('e', { i }, (r) => void results?.push(r));
   };
   const delivered = () => rig.server.accepted('track').map((e) => e.properties.i as number);
@@ -63,7 +63,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
 
     it('await flush() resolves once the server acknowledged every item', async () => {
       const heed = start({ batch_size: 50 }); // the browser default; Node's is 1000
-      const results: number[] = [];
+      const results: unknown[] = [];
       track(heed, 120, results);
       heed.people.set('a', 1);
       heed.get_group('g', 'x').set('a', 1);
@@ -78,7 +78,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
 
     it('a callback that throws neither fails flush() nor keeps the other callbacks from running', async () => {
       const heed = start();
-      const results: number[] = [];
+      const results: unknown[] = [];
       heed.track('a', {}, () => {
         throw new Error('app bug in a callback');
       });
@@ -105,7 +105,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
 
     it('flush() rejects with a HeedError on 500, keeps the events and delivers them on the next flush', async () => {
       const heed = start();
-      const results: number[] = [];
+      const results: unknown[] = [];
       track(heed, 5, results);
       rig.server.answer(500);
       const error = await heed.flush().then(
@@ -127,7 +127,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
 
     it('400 drops the batch: flush() rejects, callbacks get 0, nothing is resent', async () => {
       const heed = start();
-      const results: number[] = [];
+      const results: unknown[] = [];
       track(heed, 3, results);
       rig.server.answer(400);
       await expect(heed.flush()).rejects.toMatchObject({ name: 'HeedError', status: 400 });

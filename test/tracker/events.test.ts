@@ -110,7 +110,7 @@ describe('event properties', () => {
       ok: 'yes',
     };
     Object.defineProperty(props, 'bad', { enumerable: true, get: () => { throw new Error('getter'); } });
-    const results: number[] = [];
+    const results: unknown[] = [];
     expect(() => heed.track('messy', props, (r) => results.push(r))).not.toThrow();
     const p = (await sent(heed)).messy.properties;
     expect(p.cyclic).toEqual({ n: 1 });
@@ -126,7 +126,7 @@ describe('event properties', () => {
 
   it('a non-string or empty event name calls back 0 and does not throw', async () => {
     const heed = start();
-    const results: number[] = [];
+    const results: unknown[] = [];
     const cb = (r: 0 | 1) => void results.push(r);
     const track = heed.track as (...args: unknown[]) => void;
     for (const name of [undefined, null, 42, {}, ['a'], '']) {
@@ -214,27 +214,34 @@ describe('identity', () => {
     expect(JSON.parse(localStorage.getItem(PROFILE)!)).toMatchObject({ distinct_id: 'user-1', $user_id: 'user-1' });
   });
 
-  it('identify ignores "$device:" ids and non-strings', async () => {
+  // mixpanel-browser 2.82 (issue 12): a "$device:" or empty id returns -1; a number is an id.
+  it('identify refuses "$device:" ids, empty ids and non-ids with -1, and takes a number as its string', async () => {
     const heed = start();
     const anon = heed.get_distinct_id();
-    heed.identify('$device:forged');
-    heed.identify('');
-    (heed.identify as (id: unknown) => void)(7);
+    expect(heed.identify('$device:forged')).toBe(-1);
+    expect(heed.identify('')).toBe(-1);
+    expect((heed.identify as (id: unknown) => unknown)({ id: 1 })).toBe(-1);
     await heed.flush();
     await rig.server.quiet();
     expect(heed.get_distinct_id()).toBe(anon);
     expect(rig.server.requests).toEqual([]);
+    expect(heed.identify(7)).toBeUndefined();
+    expect(heed.get_distinct_id()).toBe('7');
   });
 
-  it('alias sends $create_alias with the original id, then identifies', async () => {
+  // mixpanel-browser 2.82 (issue 12): alias keeps the current distinct_id; the alias becomes $user_id.
+  it('alias sends $create_alias with the original id, then $identify, and keeps the distinct_id', async () => {
     const heed = start();
     const anon = heed.get_distinct_id();
-    heed.alias('new-id');
+    const queued = heed.alias('new-id');
     await heed.flush();
     const events = rig.server.accepted('track');
     expect(events.map((e) => e.event)).toEqual(['$create_alias', '$identify']);
     expect(events[0].properties).toMatchObject({ alias: 'new-id', distinct_id: anon });
-    expect(heed.get_distinct_id()).toBe('new-id');
+    expect(queued).toMatchObject({ event: '$create_alias' });
+    expect(heed.get_distinct_id()).toBe(anon);
+    expect(heed.get_property('$user_id')).toBe('new-id');
+    expect(heed.alias(anon!)).toBe(-1);
   });
 
   it('reset gives a new device id and forgets the user and super properties', async () => {
@@ -275,7 +282,7 @@ describe('identity', () => {
 describe('lifecycle', () => {
   it('calls before init do not throw, call back 0 and send nothing', async () => {
     const heed = createHeed();
-    const results: number[] = [];
+    const results: unknown[] = [];
     const cb = (r: 0 | 1) => void results.push(r);
     expect(() => {
       heed.track('x', {}, cb);
@@ -328,7 +335,7 @@ describe('lifecycle', () => {
     try {
       const heed = createHeed();
       heed.init('', { api_host: rig.server.url });
-      const results: number[] = [];
+      const results: unknown[] = [];
       heed.track('x', {}, (r) => results.push(r));
       await heed.flush();
       expect(results).toEqual([0]);

@@ -14,7 +14,7 @@ const start = (config: InitConfig = {}) => rig.start(config);
 describe('opt_out_tracking purges what was queued', () => {
   it('20 queued events never reach the server: not at opt-out, not on flush, not after a later opt-in', async () => {
     const heed = start();
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 20; i++) heed.track('queued ' + i, { i }, (r) => results.push(r));
     heed.people.set('queued', true, (r) => results.push(r));
 
@@ -101,7 +101,7 @@ describe('opt_out_tracking purges what was queued', () => {
   it('drops what is tracked while opted out', async () => {
     const heed = start();
     heed.opt_out_tracking();
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('while out', {}, (r) => results.push(r));
     heed.people.increment('n', (r) => results.push(r));
     heed.get_group('g', 'x').set('a', 1, (r) => results.push(r));

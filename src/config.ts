@@ -51,7 +51,6 @@ export const defaults = (): Config => ({
   hooks: {},
   loaded: noop,
   error_reporter: noop,
-  track_links_timeout: 300,
   debug: false,
 });
 

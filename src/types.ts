@@ -247,8 +247,6 @@ export interface Config {
   loaded: (instance: Heed) => void;
   /** Called with every warning heed reports (whether or not `debug` is on). */
   error_reporter: (message: string, error?: unknown) => void;
-  /** Milliseconds `track_links` / `track_forms` wait for a tracked event before navigating. @default 300 */
-  track_links_timeout: number;
   /** Warn on the console about dropped calls, bad input and refused options. @default false */
   debug: boolean;
 }
@@ -311,6 +309,8 @@ export interface RefusedConfig {
   img?: boolean;
   /** @deprecated heed reads mixpanel-browser's current stored format only (no legacy cookie upgrade). */
   upgrade?: boolean | string;
+  /** @deprecated `track_links` / `track_forms` send with a beacon and never hold navigation back. */
+  track_links_timeout?: number;
 }
 
 export type InitConfig = Partial<Config> & RefusedConfig;

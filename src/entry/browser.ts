@@ -92,9 +92,13 @@ const platform: Platform = {
       ? idbStore(token + ':', onFailure)
       : jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure)),
   purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : Promise.resolve(true)),
-  beacon: (url, body) =>
-    typeof navigator.sendBeacon === 'function' &&
-    navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' })),
+  beacon(url, body) {
+    try {
+      return navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' }));
+    } catch {
+      return false; // missing, or a page's broken wrapper: the batch stays queued
+    }
+  },
   online: () => navigator.onLine !== false,
   lifecycle(on) {
     addEventListener('pagehide', on.hide);

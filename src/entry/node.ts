@@ -31,3 +31,15 @@ export default heed;
 
 export { HeedError, isHeedError } from '../errors';
 export type * from '../types';
+
+// The browser's data-request helpers ask the app's own backend from a page. Shared server-rendered
+// code may import them in Node too: there they reject, saying where the server-side client is.
+import type { requestDataDeletion as deletion, requestDataExport as exportData, getDataRequestStatus as status } from '../privacy/browser';
+import { HeedError } from '../errors';
+const browserOnly = (name: string) => () =>
+  Promise.reject(new HeedError(`${name}() runs in the browser; on a server use createPrivacyClient from 'heed/privacy'`));
+export const requestDataDeletion: typeof deletion = browserOnly('requestDataDeletion');
+export const requestDataExport: typeof exportData = browserOnly('requestDataExport');
+export const getDataRequestStatus: typeof status = browserOnly('getDataRequestStatus');
+export type { DataExportOptions, DataRequestOptions, DataSubject } from '../privacy/browser';
+export type { ComplianceType, DataRequestStatus, DisclosureType, TaskKind, TaskStatus } from '../privacy/types';

@@ -2,6 +2,7 @@ import type { AsyncStore } from '../storage/types';
 import type { Batch, StoredBatch } from './batch';
 
 const noop = () => undefined;
+const PER_TASK = 20;
 
 /**
  * What survives a reload: one key per batch, written at most once per task however many events it
@@ -19,13 +20,24 @@ export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
     if (store) writing = writing.then(() => (mine === epoch ? op(store) : undefined)).catch(noop);
   };
 
-  /** Write every changed batch now. Taken now, not when the write runs: a batch beaconed or sent meanwhile still lands, and its removal is chained after. */
-  const flush = () => {
+  /**
+   * Write the changed batches now, taken now, not when the write runs: a batch beaconed or sent
+   * meanwhile still lands, and its removal is chained after. A scheduled write takes at most
+   * `PER_TASK` batches and leaves the rest to the next task: IndexedDB clones what it is given on
+   * the main thread, and 10,000 events at once would be one long task.
+   */
+  const flush = (limit = Infinity) => {
     due = false;
     if (!dirty.size) return;
-    const batches = Array.from(dirty);
-    dirty = new Set();
+    const batches = Array.from(dirty).slice(0, limit);
+    for (const b of batches) dirty.delete(b);
     chain((s) => Promise.all(batches.map((b) => s.set(b.id, { e: b.e, p: b.p }))));
+    if (dirty.size) schedule();
+  };
+  const schedule = () => {
+    if (due || !store) return;
+    due = true;
+    setTimeout(() => flush(PER_TASK), 0);
   };
 
   return {
@@ -35,12 +47,10 @@ export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
     /** `b` changed: it is written on the next task. */
     mark(b: Batch) {
       dirty.add(b);
-      if (!due && store) {
-        due = true;
-        setTimeout(flush, 0);
-      }
+      schedule();
     },
-    flush,
+    /** Write everything changed now (a flush, the page going away). */
+    flush: () => flush(),
     remove(b: Batch) {
       dirty.delete(b);
       chain((s) => s.remove(b.id));

@@ -12,6 +12,8 @@ export interface Recorded {
   endpoint: string;
   query: Record<string, string>;
   contentType: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
   /** The raw `data=` value after form decoding, before JSON or base64 decoding. */
   data: string;
   format: 'json' | 'base64' | 'none';
@@ -86,6 +88,7 @@ export async function startServer(): Promise<TestServer> {
         endpoint: url.pathname.split('/')[1] || '',
         query: Object.fromEntries(url.searchParams),
         contentType: String(req.headers['content-type'] || ''),
+        headers: req.headers,
         data: form.get('data') ?? '',
         ...decoded,
         status: answered,

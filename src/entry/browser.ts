@@ -9,6 +9,7 @@ import type { Config, Properties } from '../types';
 import { deviceProperties } from './device';
 import { listen, onUrlChange } from './navigation';
 import { referringDomain } from '../attribution';
+import { P } from '../intrinsics';
 import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
@@ -91,7 +92,7 @@ const platform: Platform = {
     hasIndexedDB()
       ? idbStore(token + ':', onFailure)
       : jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure)),
-  purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : Promise.resolve(true)),
+  purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : P.resolve(true)),
   beacon(url, body) {
     try {
       return navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' }));

@@ -1,6 +1,7 @@
 import type { Endpoint } from '../transport';
 import { retryDelay, verdict } from '../transport';
 import { HeedError } from '../errors';
+import { P, now } from '../intrinsics';
 import { settle, type Batch } from './batch';
 import type { Persistence } from './persist';
 
@@ -34,7 +35,7 @@ export interface Sending {
 
 /** Send every queued batch in the next `delay` ms (an earlier timer wins). */
 export function schedule(s: Sending, delay: number): void {
-  const at = Date.now() + delay;
+  const at = now() + delay;
   if (s.timer && s.due <= at) return;
   clearTimeout(s.timer);
   s.due = at;
@@ -42,7 +43,7 @@ export function schedule(s: Sending, delay: number): void {
     s.timer = undefined;
     // A backoff holds back every automatic send (the interval, a full batch), not only the failed
     // batch: otherwise the next interval re-sends it early, ignoring even Retry-After.
-    const wait = s.paused - Date.now();
+    const wait = s.paused - now();
     if (wait > 0) return schedule(s, wait);
     if (s.auto && !s.auto()) return; // waits for start()
     sendAll(s).catch(() => undefined); // failures were rescheduled or reported
@@ -53,7 +54,7 @@ export function schedule(s: Sending, delay: number): void {
 
 /** Every queued batch, one request at a time per endpoint (in order), the endpoints side by side. */
 export const sendAll = (s: Sending): Promise<void> =>
-  Promise.all(
+  P.all(
     (['track', 'engage', 'groups'] as const).map(async (e) => {
       for (const b of s.queue.filter((x) => x.e === e)) await sendBatch(s, b);
     }),
@@ -62,13 +63,13 @@ export const sendAll = (s: Sending): Promise<void> =>
 /** Send one batch, or join its send in flight; a batch over `batch_size` goes as several, in order. */
 export function sendBatch(s: Sending, b: Batch): Promise<void> {
   if (b.sending) return b.sending;
-  if (s.queue.indexOf(b) < 0) return Promise.resolve();
+  if (s.queue.indexOf(b) < 0) return P.resolve();
   if (b.p.length > s.size) {
     const [head, tail] = s.split(b, s.size);
     return sendBatch(s, head).then(() => sendBatch(s, tail));
   }
-  if (s.online && !s.online()) return Promise.reject(new HeedError('offline')); // resumed by `online`
-  if (s.allowed && !s.allowed()) return Promise.reject(new HeedError('tracking is not allowed')); // resumed on a grant
+  if (s.online && !s.online()) return P.reject(new HeedError('offline')); // resumed by `online`
+  if (s.allowed && !s.allowed()) return P.reject(new HeedError('tracking is not allowed')); // resumed on a grant
   const p = attempt(s, b).finally(() => (b.sending = undefined));
   b.sending = p;
   return p;
@@ -115,7 +116,7 @@ function failed(s: Sending, b: Batch, error: unknown): boolean {
     settle(b.cbs, 0, s.warn, why);
   } else {
     s.attempt++;
-    s.paused = Date.now() + delay;
+    s.paused = now() + delay;
     schedule(s, delay);
   }
   return false;

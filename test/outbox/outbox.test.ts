@@ -298,6 +298,19 @@ describe('limits and pauses', () => {
     expect(results).toEqual([0, 0, 0, 1, 1, 1, 1, 1]);
   });
 
+  test.each([100, 101, 300])('offline at the cap: the store holds the newest events, not an emptied or stale outbox (%i tracked, cap 100)', async (n) => {
+    const { o, store } = outbox({ cap: 100, options: { online: () => false } });
+    add(o, 0, Math.min(n, 100));
+    await tick(20); // persisted; later events arrive in later tasks, as clicks do
+    for (let i = 100; i < n; i++) {
+      add(o, i, i + 1);
+      if (i % 50 === 0) await tick(5);
+    }
+    await tick(50);
+    const kept = Object.values(store.batches()).flatMap((b) => b.p.map((e) => (e as ReturnType<typeof ev>).properties.i));
+    expect(kept.sort((a, b) => a - b)).toEqual(range(n - 100, n));
+  });
+
   test('dropping the oldest never leaves an empty batch to send', async () => {
     let online = false;
     const { o, store, warnings } = outbox({ size: 2, cap: 3, options: { online: () => online } });

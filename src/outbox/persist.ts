@@ -10,9 +10,9 @@ const PER_TASK = 20;
  * got. Writes and removals run on one chain, so a clear is ordered after everything queued before
  * it, and an epoch fences off what was queued before a clear but had not started yet.
  */
-export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
+export function createPersistence(store: AsyncStore<StoredBatch> | undefined, ready?: Promise<unknown>) {
   let epoch = 0;
-  let writing: Promise<unknown> = P.resolve();
+  let writing: Promise<unknown> = ready ? ready.catch(noop) : P.resolve();
   let dirty = new Set<Batch>();
   let due = false;
 

@@ -27,6 +27,9 @@ export interface TransportOptions {
 /** Mixpanel's request limits: 2000 items a request; keepalive bodies are capped at 64 KiB by browsers. */
 export const MAX_BATCH = 2000;
 const KEEPALIVE_LIMIT = 60000;
+
+/** Whether the request for these payloads is a keepalive fetch, which outlives the page. */
+export const keepsAlive = (payloads: readonly unknown[], format: TransportOptions['format']) => encode(payloads, format).length < KEEPALIVE_LIMIT;
 /** Longer URLs are refused by servers and proxies (414): a GET batch over it is split instead. */
 const URL_LIMIT = 8000;
 

@@ -5,7 +5,7 @@ import { dts } from 'rollup-plugin-dts';
 import { cjsTypes } from './scripts/cjs-types.mjs';
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', compilerOptions: { noEmit: false, declaration: false, types: ['node'] }, include: ['src/**/*.ts'] });
-const external = (id) => id === 'idb-keyval' || id.startsWith('node:');
+const external = (id) => id === 'idb-keyval' || id === 'redis' || id.startsWith('node:');
 const mangle = { properties: false };
 
 /** Types for the script-tag build: it defines the global `heed`. */

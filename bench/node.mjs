@@ -3,14 +3,18 @@
 // its own child process, one after the other, so its CPU time and peak RSS are its own.
 //
 //   npm run bench:node      (builds first)     node bench/node.mjs [--events 20000]
-//   options: --warmup N, --sdks heed,mixpanel, --no-profile, --out FILE (bench/results-node.json),
+//   options: --warmup N, --sdks heed,mixpanel, --no-profile, --no-suppression, --out FILE (bench/results-node.json),
 //            --heed-config JSON (extra init options, e.g. '{"batch_size":1000}'),
 //            --heed-module PATH (another build of the Node entry, to try a change)
+//
+// Then the suppression check (bench/suppression.mjs, issue 17) against a Redis server it starts
+// itself (Debian's redis-server on a free port, persistence off), with 10,000 suppressed ids.
 //
 // Only 127.0.0.1 is contacted (and proxy variables are removed from the children's environment:
 // the mixpanel library would otherwise send through HTTP(S)_PROXY).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '500' },
     sdks: { type: 'string', default: 'heed,mixpanel' },
     'no-profile': { type: 'boolean', default: false },
+    'no-suppression': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(HERE, 'results-node.json') },
     'heed-config': { type: 'string', default: '{}' },
     'heed-module': { type: 'string', default: path.join(ROOT, 'dist/heed.node.mjs') },
@@ -204,6 +209,7 @@ async function parent() {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }
+    var suppression = args['no-suppression'] ? null : await suppressionBench(env);
   } finally {
     await collector.close();
   }
@@ -215,8 +221,10 @@ async function parent() {
     [`heed delivers all ${N}`]: { value: h.delivered, pass: h.delivered === N && !h.duplicates },
     '≥ 20× the mixpanel library\'s events/s': ratios && { value: ratios.eventsPerSec, pass: ratios.eventsPerSec >= 20 },
     '≥ 20× less CPU per event': ratios && { value: ratios.cpuPerEvent, pass: ratios.cpuPerEvent >= 20 },
+    'suppression check < 1 µs per event (Redis list of 10,000 ids)': suppression && !suppression.error && { value: suppression.checkUsPerEvent, pass: suppression.checkUsPerEvent < 1 },
+    'a suppression reaches another process < 1 s (max of 50)': suppression && !suppression.error && { value: suppression.propagationMs.max, pass: suppression.propagationMs.max < 1000 },
   };
-  const out = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, config: { events: N, warmup: WARMUP }, results, ratios, targets, profile };
+  const out = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, config: { events: N, warmup: WARMUP }, results, ratios, suppression, targets, profile };
   fs.writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
 
   const cols = Object.keys(results);
@@ -240,6 +248,15 @@ async function parent() {
     console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  if (suppression && suppression.error) console.log(`\nsuppression check: not measured (${suppression.error})`);
+  else if (suppression) {
+    const p = suppression;
+    console.log(`\nSuppression (Redis list of ${p.suppressedIds} ids vs an empty memory list, ${p.rounds} paired rounds of ${p.events} events):`);
+    console.log(`  track() with the Redis list      ${p.trackUsRedisList.toFixed(2)} µs   (empty memory list ${p.trackUsEmptyMemoryList.toFixed(2)} µs)`);
+    console.log(`  the check, per event             ${p.checkUsPerEvent.toFixed(2)} µs   (median of the paired differences)`);
+    console.log(`  isSuppressed(id) alone           ${p.isSuppressedNs.toFixed(0)} ns`);
+    console.log(`  suppress() here → seen elsewhere ${p.propagationMs.median.toFixed(2)} ms median, ${p.propagationMs.max.toFixed(1)} ms max (50 ids)`);
+  }
   if (targets) {
     console.log('\nTargets (heed):');
     for (const [name, t] of Object.entries(targets)) if (t) console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${name}: ${fmt(t.value, 1)}`);
@@ -250,6 +267,37 @@ async function parent() {
   }
   console.log(`\nwrote ${path.relative(process.cwd(), args.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   clearTimeout(watchdog);
+}
+
+/** bench/suppression.mjs in a child, against a redis-server of its own; `{ error }` when there is none. */
+async function suppressionBench(env) {
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const up = await new Promise((resolve) => {
+    let out = '';
+    redis.on('error', (e) => resolve(e.message));
+    redis.stdout.on('data', (d) => (out += d) && /Ready to accept connections/.test(out) && resolve(true));
+    setTimeout(() => resolve('redis-server did not start in 10 s'), 10_000).unref();
+  });
+  try {
+    if (up !== true) return { error: `no redis-server: ${up} (apt-get install redis-server)` };
+    const p = spawn(process.execPath, [path.join(HERE, 'suppression.mjs'), '--redis', `redis://127.0.0.1:${port}`, '--heed-module', args['heed-module']], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => p.on('exit', resolve));
+    try {
+      return JSON.parse(out.trim().split('\n').pop());
+    } catch {
+      return { error: `bench/suppression.mjs exited ${code} without a result` };
+    }
+  } finally {
+    redis.kill('SIGTERM');
+  }
 }
 
 /** V8 CPU profile → self time per function (ms), biggest first; a built-in is shown with its caller. */

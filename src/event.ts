@@ -35,9 +35,24 @@ export interface EventOptions {
   blacklist: readonly string[];
   /** How many properties `base` has (Mixpanel takes fewer than 255 in all). */
   baseSize: number;
+  /** Someone else than `base`'s identity (a server-side event for a request): their distinct_id and device id. */
+  person?: Properties;
+  /**
+   * Server side: an event whose caller names another distinct_id is that person's, and carries
+   * none of the process's own ids (Mixpanel would merge every person sharing one `$device_id`).
+   */
+  server?: boolean;
   /** Told when a caller's reserved property was not usable and heed's own value was kept. */
   warn?(message: string): void;
 }
+
+const hasOwn = (o: unknown, key: string) => {
+  try {
+    return !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, key);
+  } catch {
+    return false;
+  }
+};
 
 /** Mixpanel's window for `time` (ms): from 1971 to an hour ahead. */
 const validTime = (t: unknown, now: number): t is number => {
@@ -47,13 +62,14 @@ const validTime = (t: unknown, now: number): t is number => {
 
 /** The caller's reserved properties that Mixpanel would refuse: heed's own value instead. */
 function reserved(p: Properties, base: Properties, o: EventOptions): void {
+  const who = o.person || base;
   const fix = (key: string, ok: boolean, value: PropertyValue | undefined) => {
     if (ok) return;
     if (o.warn) o.warn(`${key} ${show(p[key])} is not usable; heed's own is sent`);
     p[key] = value;
   };
-  if (p.distinct_id !== base.distinct_id) fix('distinct_id', distinctId(p.distinct_id) === p.distinct_id, base.distinct_id);
-  if (p.$user_id !== base.$user_id) fix('$user_id', distinctId(p.$user_id) === p.$user_id, base.$user_id);
+  if (p.distinct_id !== who.distinct_id) fix('distinct_id', distinctId(p.distinct_id) === p.distinct_id, who.distinct_id);
+  if (p.$user_id !== who.$user_id) fix('$user_id', distinctId(p.$user_id) === p.$user_id, who.$user_id);
   if (p.time === undefined) p.time = o.time;
   else fix('time', validTime(p.time, o.time), o.time);
   if (p.$insert_id === undefined) p.$insert_id = o.insertId;
@@ -68,10 +84,23 @@ function reserved(p: Properties, base: Properties, o: EventOptions): void {
 export function buildEvent(base: Properties, event: string, props: unknown, o: EventOptions): MixpanelEvent {
   const p: Properties = {};
   for (const key in base) p[key] = base[key];
+  const who = o.person;
+  if (who) {
+    delete p.$user_id;
+    delete p.$device_id;
+    for (const key in who) p[key] = who[key];
+  }
   // Room for the caller beside the base and the three fields heed adds (time, $insert_id, $duration).
   copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - 3);
   p.token = base.token;
-  p.$device_id = base.$device_id;
+  const someoneElse = o.server && !who && p.distinct_id !== base.distinct_id;
+  if (someoneElse) {
+    if (p.$user_id === base.$user_id) delete p.$user_id;
+    if (!hasOwn(props, '$device_id')) delete p.$device_id;
+  } else {
+    p.$device_id = (who || base).$device_id;
+    if (p.$device_id === undefined) delete p.$device_id;
+  }
   p.mp_lib = 'heed';
   p.$lib_version = LIB_VERSION;
   reserved(p, base, o);

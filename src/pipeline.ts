@@ -25,11 +25,19 @@ export interface PipelineParts {
   beacon(endpoint: Endpoint, item: object): boolean;
   /** False after `stop_batch_senders()`: each call is sent at once. */
   batching(): boolean;
+  /** The last stage before the outbox (Node: the suppression list); true drops the item. */
+  refuse?(endpoint: Endpoint, item: object): boolean;
+  /** Server side: an event for another distinct_id carries none of the process's own ids. */
+  server?: boolean;
   warn(message: string): void;
 }
 
-/** What heed's own `$identify` / `$create_alias` pass: mixpanel-browser runs no hooks on them. */
-export type InternalOptions = TrackOptions & { skip_hooks?: boolean };
+/**
+ * What heed itself passes: `skip_hooks` for its `$identify` / `$create_alias` (mixpanel-browser
+ * runs no hooks on them), `person` for a server-side event on behalf of someone else than the
+ * process's own identity (`forRequest`).
+ */
+export type InternalOptions = TrackOptions & { skip_hooks?: boolean; person?: Properties };
 
 /** The callback the outbox calls, in the shape the app asked for (`verbose`: `{status, error}`). */
 const done = (callback: Callback | undefined, verbose: boolean): Done | undefined =>
@@ -69,7 +77,12 @@ export function createPipeline(x: PipelineParts) {
   };
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
-  const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T => {
+  const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
+    if (x.refuse && x.refuse(endpoint, item)) {
+      x.warn(`${endpoint} item for a suppressed person dropped`);
+      if (typeof callback === 'function') callback(0);
+      return undefined;
+    }
     const cb = done(callback, config.verbose);
     const beacon = (options && options.transport === 'sendBeacon') || config.api_transport === 'sendBeacon';
     if (beacon && x.beacon(endpoint, item)) cb && cb(1);
@@ -98,7 +111,9 @@ export function createPipeline(x: PipelineParts) {
     const built = buildEvent(shared(), asked[0], asked[1], {
       time: now(),
       insertId: nextInsertId(),
-      duration: identity.duration(asked[0]),
+      duration: options && options.person ? undefined : identity.duration(asked[0]),
+      person: options && options.person,
+      server: x.server,
       blacklist: config.property_blacklist,
       baseSize,
       warn: x.warn,

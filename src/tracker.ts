@@ -8,10 +8,13 @@ import { copyProps } from './properties';
 import { pageview, start, wire, type Core } from './wire';
 import { P, show } from './intrinsics';
 
+/** What an entry point adds to each instance (Node: `suppress`, `forRequest`), given the core once `init` built it. */
+export type Extension = (heed: Heed, core: () => Core | undefined, warn: (m: string) => void) => object;
+
 /** Build `createHeed` for one platform; the entry points call this once. */
-export function trackerFactory(platform: Platform) {
+export function trackerFactory(platform: Platform, extend?: Extension) {
   return function createHeed<E extends EventMap = EventMap>(): Heed<E> {
-    return makeHeed<E>(platform);
+    return makeHeed<E>(platform, extend);
   };
 }
 
@@ -19,7 +22,7 @@ export function trackerFactory(platform: Platform) {
  * Take `given` into `config` an option at a time (a getter that throws loses its own option), with
  * one warning for each option heed does not know (mixpanel-browser's refused ones, typos).
  */
-function takeOptions(config: Config, given: unknown, warn: (m: string) => void): InitConfig {
+function takeOptions(config: Config, given: unknown, warn: (m: string) => void, known: object): InitConfig {
   const taken: InitConfig = {};
   if (!given || typeof given !== 'object') return taken;
   const problems: string[] = [];
@@ -31,7 +34,6 @@ function takeOptions(config: Config, given: unknown, warn: (m: string) => void):
     }
   }
   // Told once the whole configuration (`debug` included) is in.
-  const known = defaults();
   for (const key in taken) if (!(key in known)) warn(unknownOption(key));
   problems.forEach(warn);
   if (taken.opt_out_persistence_by_default === false) warn('opt_out_persistence_by_default: false is refused: heed stores nothing before consent');
@@ -58,8 +60,9 @@ function shield<T extends object>(o: T, warn: (m: string) => void, skip?: string
   return o;
 }
 
-function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
+function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): Heed<E> {
   const config: Config = { ...defaults(), ...platform.defaults };
+  const known = { ...config }; // the options this platform takes
   let core: Core | undefined;
   const named = new Map<string, Heed<E>>();
   const warn = (message: string) => {
@@ -90,14 +93,14 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       if (name) {
         let instance = named.get(name);
         if (instance) return warn(`init: instance "${name}" exists already`), instance;
-        named.set(name, (instance = makeHeed<E>(platform)));
+        named.set(name, (instance = makeHeed<E>(platform, extend)));
         (heed as Record<string, unknown>)[name] = instance; // mixpanel's `mixpanel.<name>.track(...)`
         return instance.init(token, initConfig);
       }
       if (core) warn('init called twice; the second call is ignored');
       else if (typeof token !== 'string' || !token) console.error('[heed] init(token): a project token string is required; heed stays off');
       else {
-        takeOptions(config, initConfig, warn);
+        takeOptions(config, initConfig, warn, known);
         config.token = token;
         core = wire(platform, token, config, gate, warn);
         start(core, platform, config, heed as Heed);
@@ -131,7 +134,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     disable: ready('disable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true)),
     enable: ready('enable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : [])),
     set_config(c: InitConfig) {
-      const taken = takeOptions(config, c, warn);
+      const taken = takeOptions(config, c, warn, known);
       if (core) core.configure(), 'hooks' in taken && core.hooks.use(config.hooks);
     },
     get_config: ((key?: keyof Config) => (key ? config[key] : { ...config })) as Heed<E>['get_config'],
@@ -167,7 +170,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     start_session_recording: refused('start_session_recording'),
     stop_session_recording: refused('stop_session_recording'),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
-    flush: () => (core && gate.allowed() ? core.outbox.flush() : P.resolve()),
+    flush: () => (core && gate.allowed() ? (core.suppression ? core.suppression.whenLoaded() : P.resolve()).then(core.outbox.flush) : P.resolve()),
     consent: {
       status: gate.status,
       hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean) => {
@@ -180,5 +183,6 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   } satisfies Heed<E>;
   shield(heed.people, warn);
   shield(heed.consent, warn);
+  if (extend) Object.assign(heed, shield(extend(heed as Heed, () => core, warn), warn));
   return shield(heed, warn, 'track');
 }

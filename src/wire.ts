@@ -38,14 +38,14 @@ function consentOf(platform: Platform, token: string, config: Config, report: St
 }
 
 /** The outbox over the platform's batch store and a transport that follows the configuration. */
-function outboxOf(platform: Platform, token: string, gate: Gate, state: { transport: TransportOptions; auto: boolean }, store: boolean, report: StoreFailure, warn: (m: string) => void) {
+function outboxOf(platform: Platform, token: string, allowed: () => boolean, state: { transport: TransportOptions; auto: boolean }, store: boolean, report: StoreFailure, warn: (m: string) => void) {
   const beacon = platform.beacon;
   return createOutbox({
     send: (endpoint, payloads, signal) => post(state.transport, endpoint, payloads, signal),
     beacon: beacon && ((endpoint, payloads) => beacon(endpointUrl(state.transport, endpoint), encode(payloads, state.transport.format))),
     store: store && platform.outbox ? platform.outbox(token, report) : undefined,
     online: platform.online,
-    allowed: gate.allowed,
+    allowed,
     auto: () => state.auto,
     sent: store && platform.markStore ? sentMarks(platform.markStore(report), token) : undefined,
     lease: store && platform.lease ? platform.lease(token) : undefined,
@@ -65,7 +65,11 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const hooks = createHooks(warn);
   hooks.use(config.hooks);
   const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };
-  const outbox = outboxOf(platform, token, gate, state, keep, report, warn);
+  const suppression = platform.suppression && platform.suppression(config, warn);
+  // Nothing leaves before the suppression list is read; then what was queued meanwhile is checked again.
+  const sendable = suppression ? () => gate.allowed() && suppression.loaded() : gate.allowed;
+  const outbox = outboxOf(platform, token, sendable, state, keep, report, warn);
+  if (suppression) void suppression.ready.then(() => (outbox.drop((e, item) => suppression.blocks(e, item), 'the person is suppressed'), outbox.resume()));
   const configure = () => {
     resignal();
     state.transport = transportFor(config);
@@ -74,7 +78,8 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   configure();
   const beacon = (endpoint: Endpoint, item: object) => !!platform.beacon && platform.beacon(endpointUrl(state.transport, endpoint), encode([item], state.transport.format));
   const disabled = (event: string) => state.disabled === true || state.disabled.indexOf(event) >= 0;
-  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, warn });
+  const refuse = suppression && ((endpoint: Endpoint, item: object) => suppression.blocks(endpoint, item));
+  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, refuse, server: !!suppression, warn });
   const people = peopleApi(identity.target, pipeline.update, warn);
   const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
   let announce: (data: unknown) => void = noop;
@@ -99,7 +104,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   }
   if (gate.allowed()) void outbox.restore();
   const groups = membership(identity, people);
-  return { gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, state, configure, signal: () => platform.signal(config) };
+  return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, suppression, state, configure, signal: () => platform.signal(config) };
 }
 
 export type Core = ReturnType<typeof wire>;

@@ -160,6 +160,6 @@ export default heed;
 export { HeedError, isHeedError } from '../errors';
 export type * from '../types';
 // Data-subject requests (issue 5): standalone functions, so unused ones are tree-shaken away.
-export { requestDataDeletion, requestDataExport, getDataRequestStatus } from '../privacy/browser';
+export { requestDataDeletion, requestDataExport, getDataRequestStatus, requestOptOut } from '../privacy/browser';
 export type { DataExportOptions, DataRequestOptions, DataSubject } from '../privacy/browser';
-export type { ComplianceType, DataRequestStatus, DisclosureType, TaskKind, TaskStatus } from '../privacy/types';
+export type { ComplianceType, DataRequestStatus, DisclosureType, OptOutStatus, TaskKind, TaskStatus } from '../privacy/types';

@@ -42,6 +42,10 @@ export interface Outbox {
   restore(): Promise<void>;
   /** Send what waits for an automatic send (after a grant, or `start_batch_senders()`). */
   start(): void;
+  /** Send what `allowed()` held back, unless a send is already due (then it goes as scheduled). */
+  resume(): void;
+  /** Take the queued items `match` names out (memory and store; one in flight cannot be); how many. */
+  drop(match: (endpoint: Endpoint, item: object) => boolean, why: string): number;
   /** Drop everything (memory, persisted, in flight) and fence off late writes and results. */
   clear(persisted: boolean): Promise<void>;
   configure(size: number, interval: number, cap: number, timeout: number): void;
@@ -90,6 +94,24 @@ export function createOutbox(o: OutboxOptions): Outbox {
     beacon: () => void (o.beacon && (!s.allowed || s.allowed()) && beaconAll(s, o.beacon)),
     restore: () => restore(s),
     start: () => void (s.queue.length && schedule(s, 0)),
+    resume: () => void (s.queue.length && !s.timer && schedule(s, 0)),
+    drop(match, why) {
+      let n = 0;
+      for (const b of s.queue.slice()) {
+        if (b.sending) continue;
+        const keep = b.p.map((item) => !match(b.e, item));
+        const gone = keep.filter((k) => !k).length;
+        if (!gone) continue;
+        settle(b.cbs.filter((_cb, i) => !keep[i]), 0, s.warn, why);
+        b.p = b.p.filter((_item, i) => keep[i]);
+        b.cbs = b.cbs.filter((_cb, i) => keep[i]);
+        s.count -= gone;
+        n += gone;
+        if (b.p.length) s.persist.mark(b);
+        else s.forget(b); // emptied: b.p is [] by now, so the count is right
+      }
+      return n;
+    },
     clear(persisted) {
       clearTimeout(s.timer);
       s.timer = undefined;

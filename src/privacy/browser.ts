@@ -6,7 +6,7 @@
  */
 import { HeedError } from '../errors';
 import type { Heed } from '../types';
-import { TASK_STATUSES, type ComplianceType, type DataRequestStatus, type DisclosureType } from './types';
+import { TASK_STATUSES, type ComplianceType, type DataRequestStatus, type DisclosureType, type OptOutStatus } from './types';
 
 /** What the helpers use of a tracker: the identity to send, and the opt-out after a deletion. */
 export type DataSubject = Pick<Heed, 'get_distinct_id' | 'get_property' | 'opt_out_tracking'>;
@@ -29,10 +29,11 @@ export interface DataExportOptions extends DataRequestOptions {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-async function ask(options: DataRequestOptions | undefined, path: string, body?: Record<string, unknown>): Promise<DataRequestStatus> {
+/** One call to the handler: its JSON answer when 2xx, else a HeedError with the status. */
+async function call(options: Pick<DataRequestOptions, 'endpoint'> | undefined, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
   const url = (options?.endpoint || '/privacy').replace(/\/+$/, '') + path;
   let response: Response;
-  let data: DataRequestStatus | undefined;
+  let data: Record<string, unknown> | undefined;
   try {
     // The app's session cookie is what proves who is asking: always send credentials.
     response = await fetch(url, body
@@ -42,11 +43,19 @@ async function ask(options: DataRequestOptions | undefined, path: string, body?:
   } catch (cause) {
     throw new HeedError(`data request: no answer from ${url}`, undefined, { cause });
   }
-  if (!response.ok || !data || typeof data.id !== 'string' || TASK_STATUSES.indexOf(data.status) < 0) {
-    const said = data && str((data as { error?: unknown }).error);
+  if (!response.ok || !data || typeof data !== 'object') {
+    const said = data && str(data.error);
     throw new HeedError(`data request: ${response.status} from ${url}${said ? ': ' + said : ''}`, response.status);
   }
   return data;
+}
+
+async function ask(options: DataRequestOptions | undefined, path: string, body?: Record<string, unknown>): Promise<DataRequestStatus> {
+  const data = await call(options, path, body);
+  if (typeof data.id !== 'string' || TASK_STATUSES.indexOf(data.status as DataRequestStatus['status']) < 0) {
+    throw new HeedError(`data request: not a task from ${options?.endpoint || '/privacy'}${path}`, 502);
+  }
+  return data as unknown as DataRequestStatus;
 }
 
 /** The current identity, for the handler to compare with the signed-in person's. */
@@ -86,4 +95,18 @@ export function requestDataExport(heed: DataSubject, options?: DataExportOptions
 /** A job's status by the `id` the request returned; an export's `url` appears at SUCCESS. */
 export function getDataRequestStatus(id: string, options?: Pick<DataRequestOptions, 'endpoint'>): Promise<DataRequestStatus> {
   return ask(options, '/tasks/' + encodeURIComponent(id));
+}
+
+/**
+ * Tell the app's backend that the signed-in person said no, so its servers stop tracking them too
+ * (the privacy handler's `POST <basePath>/opt-out` suppresses them). Call it after
+ * `opt_out_tracking()`: it sends only the refusal (no ids, no properties; the session says who),
+ * and only when the app calls it.
+ * @throws HeedError with the HTTP `status` (401 when nobody is signed in, 501 when the server
+ * turned opt-outs off) or when the backend cannot be reached.
+ */
+export async function requestOptOut(options?: Pick<DataRequestOptions, 'endpoint'>): Promise<OptOutStatus> {
+  const data = await call(options, '/opt-out', {});
+  if (data.suppressed !== true) throw new HeedError(`data request: the opt-out was not confirmed by ${options?.endpoint || '/privacy'}`, 502);
+  return { suppressed: true };
 }

@@ -2,17 +2,18 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createPrivacyClient, REGIONS, type PrivacyClient, type PrivacyClientOptions } from './client';
 import { isPrivacyError } from './errors';
+import { runSuppressCommand, SUPPRESS_COMMANDS, SUPPRESS_USAGE, SuppressUsageError, type SuppressCommand } from './suppress-command';
 import type { PrivacyTask, PrivacyTaskState, TaskKind, TaskStatus } from './types';
 
-export const USAGE = `Usage: heed-privacy <delete|export|status|cancel> [options]
+export const USAGE = `Usage: heed-privacy <delete|export|status|cancel|suppress|unsuppress|list> [options]
 
-  delete    create deletion jobs (events and profile) for the distinct_ids
-  export    create export jobs for the distinct_ids
-  status    show jobs by task id
-  cancel    cancel deletion jobs that have not STARTED yet
-
+  delete      create deletion jobs (events and profile) for the distinct_ids
+  export      create export jobs for the distinct_ids
+  status      show jobs by task id
+  cancel      cancel deletion jobs that have not STARTED yet
+${SUPPRESS_USAGE}
 Options:
-  --id <distinct_id>      a person to delete or export; repeatable
+  --id <distinct_id>      a person to delete, export or (un)suppress; repeatable
   --ids-file <file>       distinct_ids, one per line or CSV with the id first ('-' = stdin)
   --task <task_id>        a job for status or cancel; repeatable ('export:<id>' and
                           'deletion:<id>', as the privacy handler names them, work too)
@@ -28,7 +29,8 @@ Options:
   --json                  one JSON object per line instead of text
   -h, --help              show this text
 
-Environment (tokens are never read from flags, so they stay out of shell history):
+Environment (tokens are never read from flags, so they stay out of shell history;
+the suppression commands need neither):
   MIXPANEL_GDPR_TOKEN     the GDPR OAuth token (Account Settings > Data & Privacy)
   MIXPANEL_PROJECT_TOKEN  the project token
 
@@ -65,9 +67,13 @@ export async function runPrivacyCli(argv: readonly string[], io: CliIo): Promise
   };
   let parsed;
   try {
+    const first = argv.find((a) => !a.startsWith('-'));
+    if ((SUPPRESS_COMMANDS as readonly string[]).includes(first ?? '') && !argv.includes('--help') && !argv.includes('-h')) {
+      return await runSuppressCommand(first as SuppressCommand, argv, io, (file) => readIds(file, io));
+    }
     parsed = parse(argv, io, onRetry);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof SuppressUsageError)) throw error;
     io.stderr.write(`heed-privacy: ${error.message}\n\n${USAGE}`);
     return 2;
   }
@@ -155,7 +161,7 @@ function parse(argv: readonly string[], io: CliIo, onRetry: PrivacyClientOptions
   const { values, positionals } = result;
   if (values.help) return 'help' as const;
   const command = positionals[0] as Command | undefined;
-  if (!command || !(COMMANDS as readonly string[]).includes(command)) throw new UsageError('say delete, export, status or cancel');
+  if (!command || !(COMMANDS as readonly string[]).includes(command)) throw new UsageError('say delete, export, status, cancel, suppress, unsuppress or list');
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const creates = command === 'delete' || command === 'export';
 

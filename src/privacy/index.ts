@@ -5,6 +5,7 @@ export type { CallOptions, DeletionRequest, ExportRequest, PrivacyClient, Privac
 export type { RetryOptions } from './request';
 export { createPrivacyHandler } from './handler';
 export type { PrivacyHandlerOptions } from './handler';
+export type { Suppressor } from '../server/default';
 export { toNodeHandler } from './node';
 export type { NodeHandlerOptions } from './node';
 export {
@@ -23,6 +24,7 @@ export type {
   ComplianceType,
   DataRequestStatus,
   DisclosureType,
+  OptOutStatus,
   PrivacyTask,
   PrivacyTaskState,
   TaskKind,

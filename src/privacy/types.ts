@@ -66,3 +66,8 @@ export interface DataRequestStatus {
   /** An export's download link, once ready. */
   readonly url?: string;
 }
+
+/** The answer of the privacy handler's `POST <basePath>/opt-out`: the servers no longer track the person. */
+export interface OptOutStatus {
+  readonly suppressed: true;
+}

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { createHeed } from '../../src/entry/node';
 import { createPrivacyClient, createPrivacyHandler, toNodeHandler, type PrivacyClientOptions } from '../../src/privacy';
 
 const ROOT = join(__dirname, '..', '..');
@@ -13,6 +14,8 @@ export interface App {
   url: string;
   /** Sign `user` in: a URL that sets the session cookie and lands on the page. */
   login(user: string): string;
+  /** A background job of the backend's (no request behind it) tracking for `user`; resolves once delivered. */
+  job(user: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,13 +24,19 @@ export interface App {
  * and heed's ESM build, and `/privacy/*` served by createPrivacyHandler through toNodeHandler. The
  * GDPR client (and its token) lives only here, on the server.
  */
-export async function startApp(client: Pick<PrivacyClientOptions, 'token' | 'oauthToken' | 'baseUrl'>): Promise<App> {
+export async function startApp(client: Pick<PrivacyClientOptions, 'token' | 'oauthToken' | 'baseUrl'>, ingest: string): Promise<App> {
   const sessions = new Map<string, string>();
+  // The backend's own server-side tracking, into the same project.
+  const heed = createHeed();
+  heed.init(client.token, { api_host: ingest, batch_flush_interval_ms: 50 });
+  const session = (cookie: string | null | undefined) => sessions.get(/(?:^|;\s*)session=([^;]+)/.exec(cookie ?? '')?.[1] ?? '');
   const privacy = toNodeHandler(
     createPrivacyHandler({
       client: createPrivacyClient(client),
+      // A deletion and POST /privacy/opt-out stop this backend's tracking of the person.
+      suppress: heed,
       // The app's own notion of who is signed in; the handler acts on nothing else.
-      authorize: (request) => sessions.get(/(?:^|;\s*)session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? '') ?? null,
+      authorize: (request) => session(request.headers.get('cookie')) ?? null,
       // Pages poll the task status about once a second while a job runs.
       rateLimit: { limit: 60, windowMs: 60000 },
     }),
@@ -35,6 +44,13 @@ export async function startApp(client: Pick<PrivacyClientOptions, 'token' | 'oau
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://app.invalid');
     if (url.pathname.startsWith('/privacy/')) return privacy(req, res);
+    if (url.pathname === '/app/work') {
+      // Server-side tracking on behalf of the person behind the request, with their consent.
+      const them = heed.forRequest(req, { distinct_id: session(req.headers.cookie) });
+      const tracked = !!them.track('server work', { path: url.pathname });
+      void heed.flush().then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: them.status, tracked })));
+      return;
+    }
     if (url.pathname === '/login') {
       const sid = randomUUID();
       sessions.set(sid, url.searchParams.get('user') ?? '');
@@ -61,8 +77,13 @@ export async function startApp(client: Pick<PrivacyClientOptions, 'token' | 'oau
   return {
     url,
     login: (user) => `${url}/login?user=${encodeURIComponent(user)}`,
+    job: async (user) => {
+      heed.track('server job', { distinct_id: user });
+      await heed.flush();
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        void heed.flush();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

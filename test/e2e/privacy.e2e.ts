@@ -12,7 +12,7 @@ import { startApp, type App } from './privacy-app';
 
 type Helpers = typeof import('../../src/privacy/browser');
 declare global {
-  var privacy: Pick<Helpers, 'requestDataDeletion' | 'requestDataExport' | 'getDataRequestStatus'>;
+  var privacy: Pick<Helpers, 'requestDataDeletion' | 'requestDataExport' | 'getDataRequestStatus' | 'requestOptOut'>;
 }
 
 const TOKEN = 'e2e-privacy-token';
@@ -24,7 +24,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   rig = await startRig();
-  app = await startApp({ token: TOKEN, oauthToken: DEV_GDPR_TOKEN, baseUrl: `${rig.collector.url}/api/app` });
+  app = await startApp({ token: TOKEN, oauthToken: DEV_GDPR_TOKEN, baseUrl: `${rig.collector.url}/api/app` }, rig.apiHost);
 });
 afterAll(async () => {
   await app?.close();
@@ -35,8 +35,9 @@ afterEach(async () => {
 });
 
 /** A browser profile of its own, signed in as `user` (or not signed in), on the app's page. */
-async function visit(user?: string): Promise<Page> {
+async function visit(user?: string, config: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Page> {
   const context = await newContext(rig);
+  if (headers) await context.setExtraHTTPHeaders(headers);
   contexts.push(context);
   const page = await context.newPage();
   const failures: string[] = [];
@@ -46,10 +47,10 @@ async function visit(user?: string): Promise<Page> {
     throw new Error(`the page did not load heed: ${failures.join('; ') || error.message}`);
   });
   await page.evaluate(
-    ([token, host]) => {
-      heed.init(token, { api_host: host, batch_flush_interval_ms: 100 });
+    ([token, host, more]) => {
+      heed.init(token, { api_host: host, batch_flush_interval_ms: 100, ...more });
     },
-    [TOKEN, rig.apiHost] as const,
+    [TOKEN, rig.apiHost, config] as const,
   );
   return page;
 }
@@ -136,10 +137,13 @@ test('deletion: the browser asks, the job reaches SUCCESS, the person is gone fr
   expect(stored('ada')).toEqual({ events: [], profiles: [] });
   expect(stored('grace')).toEqual(graceBefore);
 
-  // Nothing new arrives from the opted-out browser.
+  // Nothing new arrives from the opted-out browser, nor from the backend's own tracking of her.
   await ada.evaluate(() => heed.track('after deletion'));
+  await app.job('ada');
+  await app.job('grace');
   await pause(400);
   expect(await events(rig, { event: 'after deletion' })).toEqual([]);
+  expect((await events(rig, { event: 'server job' })).map((e) => e.distinct_id)).toEqual(['grace']);
 });
 
 test('export: the downloaded file holds exactly that person’s data, and tracking goes on', async () => {
@@ -183,4 +187,52 @@ test('unauthorised callers get 401 and change nothing: no session, or a session 
   const mine = await inPage(victim, 'export');
   if (!('ok' in mine)) throw new Error(JSON.stringify(mine.error));
   expect(await inPage(eve, { task: mine.ok.id })).toEqual({ error: expect.objectContaining({ status: 404 }) });
+});
+
+describe('the person’s "no" reaches the backend’s own tracking', () => {
+  /** The page asks the backend for work; the backend tracks it for the person behind the request. */
+  const work = (page: Page) => page.evaluate(async () => (await fetch('/app/work', { credentials: 'include' })).json() as Promise<{ status: string; tracked: boolean }>);
+  const serverEvents = (person: string) => events(rig, { event: 'server work', distinct_id: person });
+
+  test('opt_out_tracking() in the browser (flag in a cookie): the next request to the backend sends nothing for them', async () => {
+    const ivy = await visit('ivy', { opt_out_tracking_persistence_type: 'cookie' });
+    const jo = await visit('jo', { opt_out_tracking_persistence_type: 'cookie' });
+    expect(await work(ivy)).toEqual({ status: 'granted', tracked: true });
+    await until(() => serverEvents('ivy').then((e) => e.length === 1));
+
+    await ivy.evaluate(() => heed.opt_out_tracking());
+    expect(await work(ivy)).toEqual({ status: 'denied', tracked: false });
+    expect(await work(jo)).toEqual({ status: 'granted', tracked: true });
+    await until(() => serverEvents('jo').then((e) => e.length === 1));
+    expect(await serverEvents('ivy')).toHaveLength(1); // only the one from before the "no"
+  });
+
+  test('Sec-GPC: 1 and no decision: the backend tracks nothing; an explicit opt-in (the "1" cookie) wins over GPC', async () => {
+    const gpc = await visit('gil', { opt_out_tracking_persistence_type: 'cookie' }, { 'Sec-GPC': '1' });
+    expect(await work(gpc)).toEqual({ status: 'denied', tracked: false });
+    await gpc.evaluate(() => heed.opt_in_tracking());
+    expect(await work(gpc)).toEqual({ status: 'granted', tracked: true });
+    await until(() => serverEvents('gil').then((e) => e.length === 1));
+  });
+
+  test('requestOptOut() after opt_out_tracking(): the backend stops tracking them everywhere, requests or not', async () => {
+    const kim = await visit('kim');
+    await app.job('kim');
+    await until(() => events(rig, { event: 'server job', distinct_id: 'kim' }).then((e) => e.length === 1));
+    const sent = await kim.evaluate(async () => {
+      heed.opt_out_tracking();
+      const bodies: string[] = [];
+      const original = window.fetch;
+      window.fetch = (input, init) => (bodies.push(String(init?.body)), original(input, init));
+      const result = await privacy.requestOptOut();
+      window.fetch = original;
+      return { result, bodies };
+    });
+    expect(sent).toEqual({ result: { suppressed: true }, bodies: ['{}'] }); // only the refusal, no ids
+    await app.job('kim');
+    await app.job('lee');
+    await until(() => events(rig, { event: 'server job', distinct_id: 'lee' }).then((e) => e.length === 1));
+    expect(await events(rig, { event: 'server job', distinct_id: 'kim' })).toHaveLength(1);
+    expect(await work(kim)).toMatchObject({ tracked: false }); // the consent cookie is local storage here: suppression stops it
+  });
 });

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHeed } from '../../src/entry/node';
 import { isHeedError } from '../../src/errors';
-import { getDataRequestStatus, requestDataDeletion, requestDataExport } from '../../src/privacy/browser';
+import { getDataRequestStatus, requestDataDeletion, requestDataExport, requestOptOut } from '../../src/privacy/browser';
 
 interface Received {
   method: string;
@@ -121,4 +121,24 @@ test('an anonymous visitor sends no user_id; the status of a job is read by its 
   answer = () => ({ status: 200, body: { id: 'export:t/1', kind: 'export', status: 'SUCCESS', terminal: true, url: 'https://files.example/1.json' } });
   expect(await getDataRequestStatus('export:t/1', { endpoint })).toMatchObject({ status: 'SUCCESS', url: 'https://files.example/1.json' });
   expect(received[1]).toEqual({ method: 'GET', path: '/privacy/tasks/export%3At%2F1', body: undefined });
+});
+
+describe('requestOptOut', () => {
+  test('sends only the refusal: an empty JSON object to <endpoint>/opt-out, and resolves once confirmed', async () => {
+    answer = () => ({ status: 200, body: { suppressed: true } });
+    expect(await requestOptOut({ endpoint })).toEqual({ suppressed: true });
+    expect(received).toEqual([{ method: 'POST', path: '/privacy/opt-out', body: {} }]);
+  });
+
+  test.each([
+    ['401 (nobody signed in)', { status: 401, body: { error: 'sign in to make a data request' } }, 401],
+    ['501 (turned off on the server)', { status: 501, body: { error: 'opt-out is turned off on this server' } }, 501],
+    ['200 without the confirmation', { status: 200, body: { ok: true } }, 502],
+    ['200 that is not JSON', { status: 200, body: 'fine' }, 200],
+  ])('%s rejects with a HeedError carrying the status', async (_name, reply, status) => {
+    answer = () => reply;
+    const error = await rejection(requestOptOut({ endpoint }));
+    expect(isHeedError(error)).toBe(true);
+    expect(error.status).toBe(status);
+  });
 });

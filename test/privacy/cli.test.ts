@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '../../collector/src/index';
+import { createHeed } from '../../src/entry/node';
 import { parseIds, runPrivacyCli, USAGE, type CliIo } from '../../src/privacy/command';
+import { fileSuppressions, redisSuppressions } from '../../src/server';
+import { startRedis, type TestRedis } from '../helpers/redis';
 
 const TOKEN = 'cli-project';
 const GDPR_TOKEN = 'cli-gdpr-token';
@@ -54,7 +57,7 @@ const eventsOf = (p: string) => collector.db.prepare('SELECT count(*) FROM event
 
 describe('arguments', () => {
   test.each([
-    [[], /say delete, export, status or cancel/],
+    [[], /say delete, export, status, cancel, suppress, unsuppress or list/],
     [['erase', '--id', 'a'], /say delete/],
     [['delete'], /needs --id or --ids-file/],
     [['status'], /needs --task/],
@@ -206,6 +209,71 @@ describe('against the collector', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('the suppression list', () => {
+  let redis: TestRedis;
+  beforeAll(async () => void (redis = await startRedis()));
+  afterAll(() => redis.stop());
+
+  /** A Node tracker of the app's, sharing the list: what the command changes is what it obeys. */
+  function tracker(store: ReturnType<typeof redisSuppressions>) {
+    const heed = createHeed();
+    heed.init('cli-suppress', { api_host: 'http://127.0.0.1:9', batch_flush_interval_ms: 60000, suppression_store: store });
+    return heed;
+  }
+  const within = async (check: () => boolean, ms = 1000) => {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  test('suppress / list / unsuppress on Redis: a running tracker obeys each within 1 s; no GDPR token needed', async () => {
+    const store = redisSuppressions({ url: redis.url });
+    const heed = tracker(store);
+    await heed.flush(); // the list is loaded
+    try {
+      expect(await run(['suppress', '--id', 'ann', '--id', 'ben', '--redis', redis.url], { env: {} })).toEqual({ code: 0, stdout: 'suppressed ann\nsuppressed ben\n', stderr: '' });
+      await within(() => heed.isSuppressed('ann') && heed.isSuppressed('ben'));
+      expect(heed.track('server event', { distinct_id: 'ann' })).toBeUndefined();
+      expect((await run(['list', '--json'], { env: { HEED_REDIS_URL: redis.url } })).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).id).sort()).toEqual(['ann', 'ben']);
+      expect(await run(['unsuppress', '--id', 'ann', '--redis', redis.url], { env: {} })).toMatchObject({ code: 0, stdout: 'unsuppressed ann\n' });
+      await within(() => !heed.isSuppressed('ann'));
+      expect(heed.track('server event', { distinct_id: 'ann' })).toBeDefined();
+      expect((await run(['list', '--redis', redis.url], { env: {} })).stdout).toBe('ben\n');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a file list (--file or HEED_SUPPRESSIONS_FILE), ids from --ids-file', async () => {
+    const file = join(dir, 'suppressed.json');
+    writeFileSync(join(dir, 'ids.csv'), 'distinct_id\ncat\ndan\n');
+    expect((await run(['suppress', '--ids-file', join(dir, 'ids.csv'), '--file', file], { env: {} })).code).toBe(0);
+    expect(await fileSuppressions(file).list()).toEqual(['cat', 'dan']);
+    expect((await run(['list'], { env: { HEED_SUPPRESSIONS_FILE: file } })).stdout).toBe('cat\ndan\n');
+  });
+
+  test.each([
+    [['suppress', '--id', 'x'], /--redis <url> or --file <path>/],
+    [['suppress', '--id', 'x', '--redis', 'redis://127.0.0.1:1', '--file', '/tmp/x'], /not both/],
+    [['suppress', '--file', '/tmp/x'], /needs --id/],
+    [['list', '--id', 'x', '--file', '/tmp/x'], /no ids/],
+    [['list', 'extra', '--file', '/tmp/x'], /unexpected argument 'extra'/],
+    [['list', '--file', '/tmp/x', '--redis-key', 'k'], /--redis-key goes with --redis/],
+  ])('usage error %j: exit 2 with the reason', async (args, reason) => {
+    const result = await run(args, { env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(reason);
+  });
+
+  test('an unreachable Redis: exit 1 with the reason, promptly', async () => {
+    const result = await run(['list', '--redis', 'redis://127.0.0.1:1'], { env: {} });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the suppression list failed/);
   });
 });
 

@@ -5,6 +5,8 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import heed from '../../src/entry/node';
+import { memorySuppressions } from '../../src/server';
 import {
   createPrivacyHandler,
   PrivacyAuthError,
@@ -60,11 +62,14 @@ const authorize = (request: Request) => /(?:^|;\s*)sid=([^;]+)/.exec(request.hea
 
 let fake: ReturnType<typeof memoryClient>;
 let errors: unknown[];
+let suppressed: string[];
 let handle: (request: Request) => Promise<Response>;
 const setup = (options: Partial<PrivacyHandlerOptions> = {}) => {
   fake = memoryClient();
   errors = [];
-  handle = createPrivacyHandler({ client: fake.client, authorize, onError: (e) => errors.push(e), ...options });
+  suppressed = [];
+  const suppress = { suppress: async (id: string) => void suppressed.push(id) };
+  handle = createPrivacyHandler({ client: fake.client, authorize, onError: (e) => errors.push(e), suppress, ...options });
 };
 beforeEach(() => setup());
 
@@ -224,5 +229,64 @@ describe('toNodeHandler', () => {
     });
     expect(status).toBe(413);
     expect(fake.asked).toEqual([]);
+  });
+});
+
+describe('server-side suppression', () => {
+  test('a deletion suppresses the signed-in person before the job is created', async () => {
+    const order: string[] = [];
+    setup({ suppress: { suppress: async (id) => void order.push(`suppress ${id}`) }, client: { ...fake.client, createDeletion: async (r) => (order.push('deletion'), fake.client.createDeletion(r)) } });
+    expect((await call('/privacy/deletion', { who: 'alice', body: {} })).status).toBe(201);
+    expect(order).toEqual(['suppress alice', 'deletion']);
+  });
+
+  test('POST /opt-out suppresses the signed-in person, deletes nothing, and answers { suppressed: true }', async () => {
+    expect(await json(await call('/privacy/opt-out', { who: 'alice', body: {} }))).toEqual({ status: 200, body: { suppressed: true } });
+    expect(suppressed).toEqual(['alice']);
+    expect(fake.asked).toEqual([]);
+  });
+
+  test('the opt-out route is guarded like the others: session, JSON, method, someone else’s id', async () => {
+    expect((await call('/privacy/opt-out', { body: {} })).status).toBe(401);
+    expect((await call('/privacy/opt-out', { who: 'alice', body: 'x=1', type: 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect((await call('/privacy/opt-out', { method: 'GET', who: 'alice' })).status).toBe(405);
+    expect((await call('/privacy/opt-out', { who: 'alice', body: { distinct_id: 'bob' } })).status).toBe(401);
+    expect(suppressed).toEqual([]);
+  });
+
+  test('a failing suppression: the opt-out answers 503 (reported); a deletion still goes ahead (reported)', async () => {
+    const down = new Error('redis down');
+    setup({ suppress: { suppress: () => Promise.reject(down) } });
+    expect((await call('/privacy/opt-out', { who: 'alice', body: {} })).status).toBe(503);
+    expect((await call('/privacy/deletion', { who: 'alice', body: {} })).status).toBe(201);
+    expect(errors).toEqual([down, down]);
+    expect(fake.asked.map((a) => a.call)).toEqual(['deletion']);
+  });
+
+  test('`suppress: false`: deletions do not suppress, the opt-out route answers 501', async () => {
+    setup({ suppress: false });
+    expect((await call('/privacy/deletion', { who: 'alice', body: {} })).status).toBe(201);
+    expect((await call('/privacy/opt-out', { who: 'alice', body: {} })).status).toBe(501);
+    expect(errors).toEqual([]);
+  });
+
+  test('a suppression store works directly (a privacy service that does not track)', async () => {
+    const store = memorySuppressions();
+    setup({ suppress: store });
+    await call('/privacy/opt-out', { who: 'alice', body: {} });
+    expect(await store.list()).toEqual(['alice']);
+  });
+
+  test('by default: the Node entry’s default tracker, so its next call for that person is dropped', async () => {
+    setup({ suppress: undefined });
+    // Not initialised yet: the deletion goes ahead and the missed suppression is reported.
+    expect((await call('/privacy/deletion', { who: 'alice', body: {} })).status).toBe(201);
+    expect(String(errors[0])).toMatch(/suppress: init\(\) was not called/);
+    heed.init('handler-default-token', { api_host: 'http://127.0.0.1:9', batch_flush_interval_ms: 60000 });
+    expect((await call('/privacy/opt-out', { who: 'bob', body: {} })).status).toBe(200);
+    expect(heed.isSuppressed('bob')).toBe(true);
+    expect(heed.track('after', { distinct_id: 'bob' })).toBeUndefined();
+    expect(heed.isSuppressed('carol')).toBe(false);
+    expect(heed.track('after', { distinct_id: 'carol' })).toBeDefined();
   });
 });

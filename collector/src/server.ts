@@ -14,7 +14,7 @@ export interface ServerConfig {
 }
 
 /** Browser pages on another origin (the demo, Playwright tests) call the collector directly. */
-const PREFLIGHT_HEADERS = {
+export const PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'POST, GET, DELETE, OPTIONS',
   'access-control-allow-headers': 'Content-Type, Content-Encoding, Authorization',
   'access-control-max-age': '600',
@@ -34,24 +34,9 @@ export function createServer(config: ServerConfig): http.Server {
 
 async function handle(config: ServerConfig, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const started = Date.now();
-  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-  if (origin) {
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-allow-credentials', 'true');
-    // Without this a page on another origin cannot read Retry-After (Fetch spec, CORS-safelisted
-    // response headers), and an SDK's 429/503 handling falls back to its own backoff.
-    res.setHeader('access-control-expose-headers', 'Retry-After');
-    res.setHeader('vary', 'Origin');
-  }
+  const origin = allowOrigin(req, res);
   const method = (req.method ?? 'GET').toUpperCase();
-  let parsed: URL | undefined;
-  try {
-    // Not `new URL(target, base)`: that reads '//track' as a host name, not a path.
-    const target = req.url ?? '/';
-    parsed = new URL(target.startsWith('/') ? `http://collector.invalid${target}` : target);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = requestUrl(req);
   const url = parsed ?? new URL('http://collector.invalid/');
   if (config.log) {
     // On 'close', so static files and aborted requests get their line too.
@@ -131,9 +116,35 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
   }
 }
 
-type Found = { route: Route; params: string[] } | { badParam: true } | undefined;
+/** Echo the page's `Origin` (CORS with credentials); returns it, if any. Shared with the relay. */
+export function allowOrigin(req: http.IncomingMessage, res: http.ServerResponse): string | undefined {
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  if (origin) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-allow-credentials', 'true');
+    // Without this a page on another origin cannot read Retry-After (Fetch spec, CORS-safelisted
+    // response headers), and an SDK's 429/503 handling falls back to its own backoff.
+    res.setHeader('access-control-expose-headers', 'Retry-After');
+    res.setHeader('vary', 'Origin');
+  }
+  return origin;
+}
 
-function findRoute(routes: Route[], pathname: string): Found {
+/** The request target as a URL, or undefined when it is malformed. */
+export function requestUrl(req: http.IncomingMessage): URL | undefined {
+  try {
+    // Not `new URL(target, base)`: that reads '//track' as a host name, not a path.
+    const target = req.url ?? '/';
+    return new URL(target.startsWith('/') ? `http://collector.invalid${target}` : target);
+  } catch {
+    return undefined;
+  }
+}
+
+export type Found<R> = { route: R; params: string[] } | { badParam: true } | undefined;
+
+/** The first route whose path matches, with its URI-decoded captures. */
+export function findRoute<R extends { path: RegExp }>(routes: R[], pathname: string): Found<R> {
   for (const route of routes) {
     const match = route.path.exec(pathname);
     if (!match) continue;

@@ -1,0 +1,172 @@
+// Relay throughput (a benchmark, not a test): 200,000 events posted to the relay the way browsers
+// post them (mixpanel-browser batches of 50, form `data=` JSON, many connections at once), while
+// the relay commits them to its SQLite spool (WAL, synchronous=FULL, group commit) and forwards
+// them to a collector playing Mixpanel. Relay and upstream are real child processes, started from
+// collector/dist as `npm run collector` starts them.
+//
+//   npm run bench:relay -- [--events N] [--batch N] [--concurrency N] [--runs N]
+//
+// Prints, per run and as the median of the runs: accepted events/s (first request sent to last
+// 200 received), forwarded events/s (first request sent to the upstream confirming the last
+// event), p50/p99/max accept latency (per request, send to reply), and the relay's peak RSS.
+// The request bodies are built before the clock starts; the load generator, the relay and the
+// upstream share the machine's cores, as they would not in production.
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    batch: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '1' },
+  },
+});
+const EVENTS = Number(values.events);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+const RUNS = Number(values.runs);
+const TOKEN = 'bench-project-token';
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'collector', 'dist', 'cli.js');
+
+const names = ['Page View', 'Signed Up', 'Added To Cart', 'Checkout Started', 'Video Played'];
+const browsers = ['Chrome', 'Firefox', 'Safari', 'Edge'];
+
+/** An event shaped like what mixpanel-browser and heed send: default properties plus a few custom ones. */
+function makeEvent(i) {
+  const device = randomUUID();
+  return {
+    event: names[i % names.length],
+    properties: {
+      token: TOKEN,
+      time: Date.now(),
+      distinct_id: `$device:${device}`,
+      $device_id: device,
+      $insert_id: randomUUID(),
+      mp_lib: 'web',
+      $lib_version: '2.83.0',
+      $os: i % 3 ? 'Mac OS X' : 'Windows',
+      $browser: browsers[i % browsers.length],
+      $browser_version: 120 + (i % 7),
+      $current_url: `https://shop.example/products/${i % 97}?ref=bench`,
+      $referrer: 'https://www.example.org/',
+      $screen_height: 1080,
+      $screen_width: 1920,
+      plan: i % 5 ? 'free' : 'pro',
+      cart_value: Math.round(i * 13.7) / 100,
+    },
+  };
+}
+
+function start(args) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/[\w.:-]+)/.exec(out);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+function post(agent, url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function metric(url, name) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** Peak resident set of a process (Linux), in MiB. */
+function peakRss(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+async function run() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heed-relay-bench-'));
+  const upstream = await start(['--port', '0', '--db', path.join(dir, 'upstream.db'), '--quiet']);
+  const relay = await start(['--upstream', upstream.url, '--port', '0', '--spool', path.join(dir, 'spool.db'), '--quiet']);
+  const bodies = [];
+  for (let i = 0; i < EVENTS; i += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, j) => makeEvent(i + j));
+    bodies.push(`data=${encodeURIComponent(JSON.stringify(batch))}`);
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const target = `${relay.url}/track/?verbose=1&ip=1`;
+  const latencies = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const sent = performance.now();
+      await post(agent, target, body);
+      latencies.push(performance.now() - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const accepted = performance.now() - t0;
+  const forwardedName = 'heed_relay_forwarded_total{endpoint="track"}';
+  while ((await metric(relay.url, forwardedName)) < EVENTS) await new Promise((r) => setTimeout(r, 50));
+  const forwarded = performance.now() - t0;
+  const rss = peakRss(relay.child.pid);
+  const stored = await (await fetch(`${upstream.url}/api/requests?path=/track`)).json();
+  const onWire = stored.requests.filter((r) => r.status === 200).reduce((n, r) => n + r.items, 0);
+  agent.destroy();
+  for (const p of [relay, upstream]) {
+    p.child.kill('SIGTERM');
+    await new Promise((r) => p.child.once('exit', r));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return {
+    acceptedPerSec: EVENTS / (accepted / 1000),
+    forwardedPerSec: EVENTS / (forwarded / 1000),
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies.at(-1),
+    rssMiB: rss,
+    onWire,
+    upstreamRequests: stored.requests.length,
+  };
+}
+
+const round = (n) => Math.round(n).toLocaleString('en-US');
+const results = [];
+console.log(`relay benchmark: ${EVENTS.toLocaleString('en-US')} events, ${BATCH} per request, ${CONCURRENCY} connections, ${os.cpus().length} cores`);
+for (let i = 0; i < RUNS; i++) {
+  const r = await run();
+  results.push(r);
+  console.log(
+    `run ${i + 1}: accepted ${round(r.acceptedPerSec)} events/s, forwarded ${round(r.forwardedPerSec)} events/s, ` +
+      `accept latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms max ${r.max.toFixed(1)} ms, relay peak RSS ${r.rssMiB.toFixed(0)} MiB, ` +
+      `upstream got ${r.onWire.toLocaleString('en-US')} events on the wire in ${r.upstreamRequests} requests`,
+  );
+  if (r.onWire !== EVENTS) throw new Error(`expected ${EVENTS} events on the wire, the upstream counted ${r.onWire}`);
+}
+if (RUNS > 1) {
+  const median = (key) => results.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+  console.log(
+    `median of ${RUNS}: accepted ${round(median('acceptedPerSec'))} events/s, forwarded ${round(median('forwardedPerSec'))} events/s, ` +
+      `p99 ${median('p99').toFixed(1)} ms, relay peak RSS ${median('rssMiB').toFixed(0)} MiB`,
+  );
+}

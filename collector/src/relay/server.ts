@@ -1,0 +1,81 @@
+import http from 'node:http';
+import { HttpError, errorBody, type Method } from '../http.js';
+import { PREFLIGHT_HEADERS, allowOrigin, findRoute, requestUrl } from '../server.js';
+import type { Log } from './log.js';
+
+/**
+ * The relay's HTTP front: the collector's routing (server.ts: CORS, URL parsing, the route walk)
+ * without its request table, fault mode or static files, none of which a relay should have.
+ */
+export interface RelayContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  url: URL;
+  params: string[];
+  send(status: number, body: unknown, headers?: Record<string, string>): void;
+}
+
+export interface RelayRoute {
+  path: RegExp;
+  /** The `endpoint` label of `heed_relay_requests_total`; unset: not counted. */
+  endpoint?: string;
+  handlers: Partial<Record<Method, (ctx: RelayContext) => void | Promise<void>>>;
+}
+
+export function createRelayServer(routes: RelayRoute[], log: Log, onAnswer: (route: RelayRoute, status: number) => void): http.Server {
+  return http.createServer((req, res) => {
+    handle(routes, log, onAnswer, req, res).catch((error: unknown) => {
+      log('error', 'request failed while answering', { error: error instanceof Error ? error.message : String(error) });
+      res.destroy();
+    });
+  });
+}
+
+async function handle(
+  routes: RelayRoute[],
+  log: Log,
+  onAnswer: (route: RelayRoute, status: number) => void,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  allowOrigin(req, res);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = requestUrl(req);
+  const found = url ? findRoute(routes, url.pathname) : undefined;
+  const route = found && 'route' in found ? found.route : undefined;
+  const ctx: RelayContext = {
+    req,
+    res,
+    url: url ?? new URL('http://relay.invalid/'),
+    params: found && 'route' in found ? found.params : [],
+    send(status, body, headers = {}) {
+      if (route) onAnswer(route, status);
+      if (res.destroyed) return;
+      const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
+      const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
+      res.writeHead(status, {
+        ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+        ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
+        ...headers,
+      });
+      res.end(payload);
+    },
+  };
+  try {
+    if (!url) throw new HttpError(400, 'malformed request URL');
+    if (method === 'OPTIONS') return ctx.send(204, '', PREFLIGHT_HEADERS);
+    if (found && 'badParam' in found) throw new HttpError(400, 'malformed percent-encoding in path');
+    if (!route) throw new HttpError(404, `no route for ${method} ${url.pathname}`);
+    const handler = route.handlers[(method === 'HEAD' ? 'GET' : method) as Method];
+    if (!handler) {
+      const allowed = Object.keys(route.handlers).join(', ');
+      throw new HttpError(405, `${method} not allowed on ${url.pathname} (allowed: ${allowed})`, { allow: allowed });
+    }
+    await handler(ctx);
+  } catch (error) {
+    if (res.headersSent) return void res.destroy();
+    if (error instanceof HttpError) return ctx.send(error.status, errorBody(error.message), error.headers);
+    log('error', 'request failed', { path: ctx.url.pathname, error: error instanceof Error ? error.message : String(error) });
+    ctx.send(500, errorBody('internal error'));
+  }
+}

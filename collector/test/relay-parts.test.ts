@@ -1,0 +1,333 @@
+/**
+ * The relay's parts on their own: the retry decision, option and CLI parsing, the edge rules,
+ * the metrics text, and the spool on a real SQLite file (durability across reopen, order,
+ * de-duplication, rejection, purge).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UsageError, isRelayCommand, parseRelayArgs } from '../src/args.js';
+import { admit, type EdgeRules } from '../src/relay/edge.js';
+import { groupCommit } from '../src/relay/group-commit.js';
+import { createMetrics, parseMetrics } from '../src/relay/metrics.js';
+import { RelayConfigError, resolveOptions } from '../src/relay/options.js';
+import { RETRY_AFTER_CAP_MS, parseRetryAfter, retryDelay } from '../src/relay/retry.js';
+import { openSpool, type SpoolRow } from '../src/relay/spool.js';
+import { tempDir } from './relay-rig';
+
+describe('retryDelay: the one retry decision', () => {
+  const backoff = { baseMs: 1000, maxMs: 30_000 };
+
+  test.each([400, 401, 403, 404, 413, 422])('HTTP %i is never retried', (status) => {
+    expect(retryDelay({ status }, 0, backoff)).toBeUndefined();
+  });
+
+  test('Retry-After wins over the backoff, capped at 10 minutes', () => {
+    expect(retryDelay({ status: 429, retryAfterMs: 7000 }, 9, backoff, () => 0.5)).toBe(7000);
+    expect(retryDelay({ status: 503, retryAfterMs: 0 }, 3, backoff)).toBe(0);
+    expect(retryDelay({ status: 429, retryAfterMs: 3_600_000 }, 0, backoff)).toBe(RETRY_AFTER_CAP_MS);
+  });
+
+  test('5xx, 408, 429 and network errors: full jitter, doubling from baseMs, never above maxMs', () => {
+    for (const failure of [{ status: 500 }, { status: 503 }, { status: 408 }, { status: 429 }, {}]) {
+      expect(retryDelay(failure, 0, backoff, () => 1)).toBe(1000);
+      expect(retryDelay(failure, 3, backoff, () => 1)).toBe(8000);
+      expect(retryDelay(failure, 3, backoff, () => 0.25)).toBe(2000);
+      expect(retryDelay(failure, 40, backoff, () => 1)).toBe(30_000);
+      expect(retryDelay(failure, 40, backoff, () => 0)).toBe(0);
+    }
+  });
+
+  test('Retry-After: seconds or an HTTP date, else nothing', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter(['2'], now)).toBe(2000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('relay options', () => {
+  test('regions are Mixpanel ingestion and GDPR hosts; a URL gets its GDPR API at /api/app', () => {
+    expect(resolveOptions({ upstream: 'eu', spool: 's.db' })).toMatchObject({
+      upstream: new URL('https://api-eu.mixpanel.com'),
+      gdprUpstream: new URL('https://eu.mixpanel.com/api/app'),
+      batchItems: 2000,
+      batchBytes: 2 * 1024 * 1024,
+      retry: { baseMs: 1000, maxMs: 30_000 },
+      dedupeWindowMs: 600_000,
+    });
+    expect(resolveOptions({ upstream: 'in', spool: 's.db' }).gdprUpstream.href).toBe('https://in.mixpanel.com/api/app');
+    expect(resolveOptions({ upstream: 'http://127.0.0.1:9/base/', spool: 's.db' }).gdprUpstream.href).toBe('http://127.0.0.1:9/base/api/app');
+  });
+
+  test.each([
+    [{ upstream: 'mars' }, /upstream must be 'us', 'eu', 'in' or an http\(s\) URL/],
+    [{ upstream: 'ftp://x' }, /upstream must be/],
+    [{ upstream: 'http://x/?q=1' }, /without query/],
+    [{ spool: ':memory:' }, /would lose what the relay accepted/],
+    [{ batchItems: 2001 }, /batchItems must be an integer from 1 to 2000/],
+    [{ batchBytes: 10 }, /batchBytes must be an integer from 1024/],
+    [{ routes: { '/api/x': 'track' } }, /taken by the relay itself/],
+    [{ routes: { '/track/': 'track' } }, /taken by the relay itself/],
+    [{ routes: { 'e/': 'track' } }, /must be a path like \/e\//],
+    [{ routes: { '/e/': 'events' } }, /must map to track, engage or groups/],
+    [{ tokens: [] }, /non-empty list/],
+    [{ retry: { maxMs: 0 } }, /retry.maxMs must be an integer from 1/],
+  ])('%j is refused loudly', (override, message) => {
+    expect(() => resolveOptions({ upstream: 'us', spool: 's.db', ...override } as never)).toThrow(RelayConfigError);
+    expect(() => resolveOptions({ upstream: 'us', spool: 's.db', ...override } as never)).toThrow(message);
+  });
+});
+
+describe('relay CLI arguments', () => {
+  const cwd = '/srv/site';
+
+  test('--relay or --upstream switch the CLI to relay mode', () => {
+    expect(isRelayCommand(['--relay', 'eu'])).toBe(true);
+    expect(isRelayCommand(['--upstream=http://x'])).toBe(true);
+    expect(isRelayCommand(['--port', '1', '--db', ':memory:'])).toBe(false);
+  });
+
+  test('defaults: port 8787, ./.heed/relay-spool.db, info logs; the API keeps its own defaults', () => {
+    expect(parseRelayArgs(['--relay', 'eu'], {}, cwd)).toEqual({
+      upstream: 'eu',
+      spool: '/srv/site/.heed/relay-spool.db',
+      port: 8787,
+      host: '127.0.0.1',
+      routes: {},
+      log: 'info',
+    });
+  });
+
+  test('every flag, the token list from the environment', () => {
+    const argv = [
+      '--upstream', 'http://127.0.0.1:9000', '--gdpr-upstream', 'http://127.0.0.1:9001/api/app', '--port', '0', '--host', '0.0.0.0',
+      '--spool', 'var/spool.db', '--route', '/e/=track', '--route', '/p/=engage', '--route', '/g/=groups',
+      '--country-header', 'CF-IPCountry', '--max-body-bytes', '1000', '--max-item-bytes', '500', '--batch-items', '100',
+      '--batch-bytes', '65536', '--dedupe-window-ms', '0', '--upstream-timeout-ms', '2000', '--retry-base-ms', '10', '--retry-max-ms', '50', '--quiet',
+    ];
+    expect(parseRelayArgs(argv, { HEED_RELAY_TOKENS: 'tok-a, tok-b' }, cwd)).toEqual({
+      upstream: 'http://127.0.0.1:9000',
+      gdprUpstream: 'http://127.0.0.1:9001/api/app',
+      port: 0,
+      host: '0.0.0.0',
+      spool: '/srv/site/var/spool.db',
+      routes: { '/e/': 'track', '/p/': 'engage', '/g/': 'groups' },
+      tokens: ['tok-a', 'tok-b'],
+      countryHeader: 'CF-IPCountry',
+      maxBodyBytes: 1000,
+      maxItemBytes: 500,
+      batchItems: 100,
+      batchBytes: 65536,
+      dedupeWindowMs: 0,
+      upstreamTimeoutMs: 2000,
+      retry: { baseMs: 10, maxMs: 50 },
+      log: 'warn',
+    });
+    expect(parseRelayArgs(['--relay', 'us', '--tokens', 'x'], { HEED_RELAY_TOKENS: 'y' }, cwd)).toMatchObject({ tokens: ['x'] });
+  });
+
+  test.each([
+    [['--relay', 'mars'], "--relay is us, eu or in, got 'mars'"],
+    [['--relay', 'eu', '--upstream', 'http://x'], 'give --relay or --upstream, not both'],
+    [['--relay', 'eu', '--static', '/=pages'], /Unknown option '--static' \(in relay mode\)/],
+    [['--relay', 'eu', '--route', '/e/'], "--route expects path=track|engage|groups, got '/e/'"],
+    [['--relay', 'eu', '--route', '/e/=people'], /--route expects/],
+    [['--relay', 'eu', '--batch-items', 'many'], "--batch-items must be a non-negative integer, got 'many'"],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseRelayArgs(argv as string[], {}, cwd)).toThrow(UsageError);
+    expect(() => parseRelayArgs(argv as string[], {}, cwd)).toThrow(message);
+  });
+});
+
+describe('admit: privacy and limits at the edge', () => {
+  const rules: EdgeRules = { tokens: undefined, maxItemBytes: 10_000, maxEncodedBytes: 20_000 };
+  const event = (properties: Record<string, unknown>) => ({ event: 'e', properties: { token: 't', distinct_id: 'd', $insert_id: 'i-1', ...properties } });
+
+  test('an event loses its ip properties and becomes the JSON the upstream gets', () => {
+    const result = admit('track', event({ ip: '203.0.113.9', $ip: '203.0.113.9', $user_id: 'u', $device_id: 'dev' }), undefined, rules);
+    expect(result).toMatchObject({ ok: true, row: { token: 't', distinctId: 'd', userId: 'u', deviceId: 'dev' } });
+    if (!result.ok) return;
+    expect(JSON.parse(result.row.item)).toEqual({ event: 'e', properties: { token: 't', distinct_id: 'd', $insert_id: 'i-1', $user_id: 'u', $device_id: 'dev' } });
+    expect(result.row.dedupe).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  test('the de-duplication key is Mixpanel’s identity of an event: token, distinct_id, event, $insert_id', () => {
+    const key = (e: unknown) => {
+      const r = admit('track', e, undefined, rules);
+      return r.ok ? r.row.dedupe : undefined;
+    };
+    expect(key(event({ time: 1 }))).toBe(key(event({ time: 2, other: true })));
+    expect(key(event({ distinct_id: 'other' }))).not.toBe(key(event({})));
+    expect(key({ ...event({}), event: 'f' })).not.toBe(key(event({})));
+    expect(key(event({ $insert_id: undefined }))).toBeNull();
+  });
+
+  test('a country hint from the trusted header is added only where the event has none', () => {
+    const with_ = admit('track', event({}), 'DE', rules);
+    const own = admit('track', event({ mp_country_code: 'FR' }), 'DE', rules);
+    expect(with_.ok && JSON.parse(with_.row.item).properties.mp_country_code).toBe('DE');
+    expect(own.ok && JSON.parse(own.row.item).properties.mp_country_code).toBe('FR');
+  });
+
+  test('strings are cut to 255 characters as mixpanel-js does, never halving a surrogate pair', () => {
+    const long = 'x'.repeat(254) + '😀' + 'y'.repeat(10);
+    const result = admit('track', event({ long, nested: { list: ['z'.repeat(300)] } }), undefined, rules);
+    if (!result.ok) throw new Error(result.message);
+    const { properties } = JSON.parse(result.row.item);
+    expect(properties.long).toBe('x'.repeat(254));
+    expect(properties.nested.list[0]).toHaveLength(255);
+  });
+
+  test('profile and group updates lose $ip; the person is $distinct_id', () => {
+    const result = admit('engage', { $token: 't', $distinct_id: 'u', $ip: '203.0.113.9', $device_id: 'dev', $set: { a: 1 } }, undefined, rules);
+    expect(result.ok && JSON.parse(result.row.item)).toEqual({ $token: 't', $distinct_id: 'u', $device_id: 'dev', $set: { a: 1 } });
+    expect(result).toMatchObject({ row: { distinctId: 'u', deviceId: 'dev', dedupe: null } });
+    const group = admit('groups', { $token: 't', $group_key: 'co', $group_id: 1, $set: { n: 1 } }, undefined, rules);
+    expect(group).toMatchObject({ ok: true, row: { distinctId: null } });
+  });
+
+  test('refusals name the reason: invalid, a token not on the allow-list, too large', () => {
+    expect(admit('track', { event: '', properties: {} }, undefined, rules)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(admit('engage', { $token: 't', $distinct_id: 'u' }, undefined, rules)).toMatchObject({ ok: false, reason: 'invalid', message: /missing operation/ });
+    expect(admit('track', event({}), undefined, { ...rules, tokens: new Set(['other']) })).toMatchObject({ ok: false, reason: 'token' });
+    expect(admit('track', event({ blob: Array(50).fill('q'.repeat(250)) }), undefined, rules)).toMatchObject({ ok: false, reason: 'too_large', message: /bytes of JSON/ });
+    const quoted = event({ q: Array(30).fill('"'.repeat(250)) });
+    expect(admit('track', quoted, undefined, { ...rules, maxItemBytes: 1_000_000 })).toMatchObject({ ok: false, reason: 'too_large', message: /form-encoded/ });
+  });
+});
+
+describe('metrics', () => {
+  test('the Prometheus text format, read back by parseMetrics', () => {
+    const metrics = createMetrics();
+    metrics.inc('heed_relay_accepted_total', { endpoint: 'track' }, 5);
+    metrics.inc('heed_relay_upstream_errors_total', { endpoint: 'track', status: '429' });
+    metrics.inc('heed_relay_upstream_errors_total', { endpoint: 'track', status: '429' });
+    const text = metrics.render([{ name: 'heed_relay_spooled', help: 'Items waiting.', samples: [{ labels: { endpoint: 'a"b\\c' }, value: 3 }] }]);
+    expect(text).toContain('# TYPE heed_relay_accepted_total counter\n');
+    expect(text).toContain('# HELP heed_relay_spooled Items waiting.\n# TYPE heed_relay_spooled gauge\nheed_relay_spooled{endpoint="a\\"b\\\\c"} 3\n');
+    const parsed = parseMetrics(text);
+    expect(parsed.get('heed_relay_accepted_total{endpoint="track"}')).toBe(5);
+    expect(parsed.get('heed_relay_accepted_total{endpoint="engage"}')).toBe(0);
+    expect(parsed.get('heed_relay_upstream_errors_total{endpoint="track",status="429"}')).toBe(2);
+    expect(metrics.value('heed_relay_upstream_errors_total', { status: '429', endpoint: 'track' })).toBe(2);
+  });
+});
+
+describe('groupCommit', () => {
+  test('writes asked for in one turn share one commit and one sync; each caller waits for the sync', async () => {
+    const commits: number[][] = [];
+    let synced = 0;
+    let release: () => void = () => undefined;
+    const commit = groupCommit<number, number>(
+      (inputs) => {
+        commits.push(inputs);
+        return inputs.map((n) => n * 10);
+      },
+      () => new Promise<void>((resolve) => (release = () => (synced++, resolve()))),
+    );
+    let answered = false;
+    const all = Promise.all([commit(1), commit(2), commit(3)]).then((r) => ((answered = true), r));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(commits).toEqual([[1, 2, 3]]);
+    expect(answered).toBe(false);
+    release();
+    expect(await all).toEqual([10, 20, 30]);
+    expect(synced).toBe(1);
+  });
+
+  test('a failed commit rejects every caller of that turn, and only them', async () => {
+    let fail = true;
+    const commit = groupCommit<number, number>(
+      (inputs) => {
+        if (fail) throw new Error('disk full');
+        return inputs;
+      },
+      () => Promise.resolve(),
+    );
+    const failed = [commit(1), commit(2)].map((p) => p.catch((e: Error) => e.message));
+    expect(await Promise.all(failed)).toEqual(['disk full', 'disk full']);
+    fail = false;
+    expect(await commit(3)).toBe(3);
+  });
+});
+
+describe('the spool (a real SQLite file)', () => {
+  let dir: string;
+  beforeEach(() => (dir = tempDir('spool')));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = () => path.join(dir, 'spool.db');
+  const row = (n: number, over: Partial<SpoolRow> = {}): SpoolRow => ({
+    token: 't',
+    distinctId: `u${n % 2}`,
+    userId: null,
+    deviceId: null,
+    dedupe: `k${n}`,
+    item: JSON.stringify({ n }),
+    ...over,
+  });
+
+  test('concurrent appends keep their order and survive a reopen', async () => {
+    const spool = openSpool(file(), { dedupeWindowMs: 60_000 });
+    const results = await Promise.all([spool.append('track', [row(1), row(2)]), spool.append('track', [row(3)]), spool.append('engage', [row(4, { dedupe: null })])]);
+    expect(results.map((r) => r.added)).toEqual([2, 1, 1]);
+    spool.close();
+    const again = openSpool(file(), { dedupeWindowMs: 60_000 });
+    expect(again.peek('track', 10).map((r) => JSON.parse(r.item).n)).toEqual([1, 2, 3]);
+    expect(again.waiting('track')).toEqual({ count: 3, oldestAt: expect.any(Number) });
+    expect(again.waiting('engage').count).toBe(1);
+    expect(again.waiting('groups')).toEqual({ count: 0, oldestAt: null });
+    again.close();
+  });
+
+  test('a key is taken once while waiting and within the window after forwarding, also after a reopen', async () => {
+    const spool = openSpool(file(), { dedupeWindowMs: 60_000 });
+    expect(await spool.append('track', [row(1), row(1), row(2)])).toMatchObject({ added: 2, duplicates: 1 });
+    const [first, second] = spool.peek('track', 10);
+    await spool.settle('track', second!.id);
+    expect(first!.id).toBeLessThan(second!.id);
+    expect(await spool.append('track', [row(1)])).toMatchObject({ added: 0, duplicates: 1 });
+    spool.close();
+    const again = openSpool(file(), { dedupeWindowMs: 60_000 });
+    expect(await again.append('track', [row(2), row(3)])).toMatchObject({ added: 1, duplicates: 1 });
+    again.close();
+    const forgetful = openSpool(file(), { dedupeWindowMs: 0 });
+    const [waiting] = forgetful.peek('track', 10);
+    await forgetful.settle('track', waiting!.id);
+    expect(await forgetful.append('track', [row(3)])).toMatchObject({ added: 1 });
+    forgetful.close();
+  });
+
+  test('settle removes up to an id; rejected items are kept with their status and error', async () => {
+    const spool = openSpool(file(), { dedupeWindowMs: 60_000 });
+    await spool.append('track', [row(1), row(2), row(3)]);
+    const rows = spool.peek('track', 2);
+    await spool.settle('track', rows[1]!.id, { status: 400, items: [{ id: rows[0]!.id, error: 'bad item' }] });
+    expect(spool.peek('track', 10).map((r) => JSON.parse(r.item).n)).toEqual([3]);
+    expect(spool.waiting('track').count).toBe(1);
+    spool.close();
+    const db = new Database(file(), { readonly: true });
+    expect(db.prepare('SELECT endpoint, status, error, item FROM rejected').all()).toEqual([{ endpoint: 'track', status: 400, error: 'bad item', item: '{"n":1}' }]);
+    db.close();
+  });
+
+  test('purge removes a person: their ids, their $user_id events, and their devices’ anonymous items', async () => {
+    const spool = openSpool(file(), { dedupeWindowMs: 60_000 });
+    const person = { token: 't', userId: 'alice', deviceId: 'dev-a' };
+    await spool.append('track', [
+      row(1, { distinctId: '$device:dev-a', deviceId: 'dev-a' }),
+      row(2, { ...person, distinctId: 'alice' }),
+      row(3, { distinctId: 'bob', deviceId: 'dev-b' }),
+      row(4, { distinctId: 'alice', token: 'other-project' }),
+    ]);
+    await spool.append('engage', [row(5, { distinctId: 'alice', dedupe: null }), row(6, { distinctId: 'bob', dedupe: null })]);
+    expect(await spool.purge('t', ['alice'])).toBe(3);
+    expect(spool.peek('track', 10).map((r) => JSON.parse(r.item).n)).toEqual([3, 4]);
+    expect(spool.peek('engage', 10).map((r) => JSON.parse(r.item).n)).toEqual([6]);
+    expect(spool.waiting('track').count).toBe(2);
+    spool.close();
+  });
+});

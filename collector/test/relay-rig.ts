@@ -81,9 +81,9 @@ export function startUpstream(dir: string, port = 0): Promise<Proc> {
   return startCli(['--port', String(port), '--db', path.join(dir, 'upstream.db'), '--quiet', '--gdpr-step-ms', '20', '--gdpr-min-interval-ms', '0']);
 }
 
-/** A relay process on `dir/spool.db`. */
-export function startRelayProcess(dir: string, upstream: string, args: string[] = []): Promise<Proc> {
-  return startCli(['--upstream', upstream, '--port', '0', '--spool', path.join(dir, 'spool.db'), '--quiet', ...args]);
+/** A relay process on `dir/spool.db` (a later `--port` wins); `quiet: false` keeps its info log lines. */
+export function startRelayProcess(dir: string, upstream: string, args: string[] = [], quiet = true): Promise<Proc> {
+  return startCli(['--upstream', upstream, '--port', '0', '--spool', path.join(dir, 'spool.db'), ...(quiet ? ['--quiet'] : []), ...args]);
 }
 
 export async function stop(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

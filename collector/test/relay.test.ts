@@ -1,24 +1,22 @@
 /**
- * The relay in this process (startRelay) in front of a real collector playing Mixpanel (its own
- * SQLite file, its fault mode), and where a test must see or shape the wire, a wiretap between
- * them. What is asserted is what the browser gets back and what reaches the upstream, counted
- * per request on the wire, not only as de-duplicated rows.
+ * The relay as a process (the CLI, as `npm run collector -- --relay` runs it) in front of a real
+ * collector playing Mixpanel (its own SQLite file, its fault mode), and where a test must see or
+ * shape the wire, a wiretap between them. What is asserted is what the browser gets back and what
+ * reaches the upstream, counted per request on the wire, not only as de-duplicated rows.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startRelay, type LogEntry, type Relay, type RelayOptions } from '../src/relay/index.js';
 import { TOKEN, event, form, startTestCollector, type TestCollector } from './helpers';
-import { metric, readMetrics, startWiretap, tempDir, upstreamWire, waitFor, type Wiretap } from './relay-rig';
+import { metric, readMetrics, startRelayProcess, startWiretap, stop, tempDir, upstreamWire, waitFor, type Proc, type Wiretap } from './relay-rig';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const GDPR_TOKEN = 'relay-gdpr-token';
 
 let upstream: TestCollector;
 let dir: string;
-let relay: Relay | undefined;
+let relay: Proc | undefined;
 let tap: Wiretap | undefined;
-let logs: LogEntry[];
 
 beforeAll(async () => {
   upstream = await startTestCollector({ gdprToken: GDPR_TOKEN, gdprStepMs: 20, gdprMinIntervalMs: 0 });
@@ -26,33 +24,28 @@ beforeAll(async () => {
 afterAll(() => upstream.close());
 beforeEach(async () => {
   await upstream.reset();
-  dir = tempDir('inproc');
-  logs = [];
+  dir = tempDir('relay');
 });
 afterEach(async () => {
-  await relay?.close();
+  if (relay) await stop(relay);
   await tap?.close();
   relay = undefined;
   tap = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(options: Partial<RelayOptions> = {}): Promise<Relay> {
-  relay = await startRelay({
-    upstream: upstream.collector.url,
-    spool: path.join(dir, 'spool.db'),
-    retry: { baseMs: 20, maxMs: 100 },
-    upstreamTimeoutMs: 1000,
-    log: (entry) => logs.push(entry),
-    ...options,
-  });
+/** A relay process with quick retries and its info log kept; `args` are CLI flags. */
+async function start(args: string[] = [], to = upstream.collector.url): Promise<Proc> {
+  relay = await startRelayProcess(dir, to, ['--retry-base-ms', '20', '--retry-max-ms', '100', '--upstream-timeout-ms', '1000', ...args], false);
   return relay;
 }
 
-async function tapped(options: Partial<RelayOptions> = {}): Promise<Relay> {
+async function tapped(args: string[] = []): Promise<Proc> {
   tap = await startWiretap(upstream.collector.url);
-  return start({ upstream: tap.url, ...options });
+  return start(args, tap.url);
 }
+
+const logs = () => relay!.logs();
 
 function send(path: string, body?: string, headers: Record<string, string> = FORM, method = body === undefined ? 'GET' : 'POST') {
   return fetch(`${relay!.url}${path}`, { method, headers, body });
@@ -65,6 +58,17 @@ async function drained(endpoint = '/track') {
     return ['track', 'engage', 'groups'].every((e) => metric(m, 'heed_relay_spooled', { endpoint: e }) === 0);
   });
   return upstreamWire(upstream.collector.url, endpoint);
+}
+
+/** The spool's `rejected` table, read after the relay stopped. */
+async function rejectedRows(columns: string) {
+  await stop(relay!);
+  const spool = new Database(path.join(dir, 'spool.db'), { readonly: true });
+  try {
+    return spool.prepare(`SELECT ${columns} FROM rejected ORDER BY id`).all();
+  } finally {
+    spool.close();
+  }
 }
 
 const setFault = (fault: unknown) => upstream.post('/api/faults', fault);
@@ -98,7 +102,7 @@ describe('accepting what mixpanel-browser and heed send', () => {
   });
 
   test('first-party paths map onto the endpoints (heed’s api_routes); other paths are 404, HEAD is 405', async () => {
-    await start({ routes: { '/e/': 'track', '/p': 'engage', '/collect/g/': 'groups' } });
+    await start(['--route', '/e/=track', '--route', '/p=engage', '--route', '/collect/g/=groups']);
     const replies = await Promise.all([
       send('/e/?verbose=1', form([event('first-party')])),
       send('/e', form([event('no-slash')])),
@@ -128,7 +132,7 @@ describe('accepting what mixpanel-browser and heed send', () => {
 
 describe('refusing at the edge, as the collector does, and counting it', () => {
   test('tokens not on the allow-list: refused per item (failed_records), 400 when nothing is left', async () => {
-    await start({ tokens: [TOKEN] });
+    await start(['--tokens', TOKEN]);
     const mixed = await send('/track/?verbose=1', form([event('ok'), event('stranger', { token: 'someone-else' })]));
     expect([mixed.status, await mixed.json()]).toEqual([
       200,
@@ -144,7 +148,7 @@ describe('refusing at the edge, as the collector does, and counting it', () => {
   });
 
   test('the body, item-count and item-size limits; invalid items', async () => {
-    await start({ maxBodyBytes: 50_000, maxItemBytes: 2000 });
+    await start(['--max-body-bytes', '50000', '--max-item-bytes', '2000']);
     const big = await send('/track/', form(Array.from({ length: 200 }, () => event('x', { pad: 'p'.repeat(250) }))));
     expect([big.status, (await big.json()).error]).toEqual([413, 'request body exceeds max limit of 50000 bytes']);
     const many = await send('/track/', JSON.stringify(Array.from({ length: 2001 }, () => ({}))), { 'content-type': 'application/json' });
@@ -198,7 +202,7 @@ describe('privacy at the edge', () => {
   });
 
   test('a country from the trusted load-balancer header is the only location hint', async () => {
-    await start({ countryHeader: 'CF-IPCountry' });
+    await start(['--country-header', 'CF-IPCountry']);
     await send('/track/', form([event('hinted')]), { ...FORM, 'cf-ipcountry': 'de' });
     await send('/track/', form([event('unknown')]), { ...FORM, 'cf-ipcountry': 'XX' });
     await send('/track/', form([event('own', { mp_country_code: 'FR' })]), { ...FORM, 'cf-ipcountry': 'DE' });
@@ -211,7 +215,7 @@ describe('privacy at the edge', () => {
 describe('forwarding', () => {
   test('what piled up goes in batches of at most batchItems and batchBytes, oldest first', async () => {
     await setFault({ mode: '500' });
-    await start({ batchItems: 700, batchBytes: 64 * 1024 });
+    await start(['--batch-items', '700', '--batch-bytes', String(64 * 1024)]);
     for (let r = 0; r < 4; r++) {
       const batch = Array.from({ length: 500 }, (_, i) => event('pile', { n: r * 500 + i }));
       expect((await send('/track/', form(batch))).status).toBe(200);
@@ -233,7 +237,7 @@ describe('forwarding', () => {
     const wire = await drained();
     expect(wire.delivered).toBe(200);
     expect(wire.requests.filter((r) => r.status === 200).every((r) => r.bytes <= 20_000)).toBe(true);
-    expect(logs.find((l) => l.msg.startsWith('upstream refused a batch as too large'))).toMatchObject({ endpoint: 'track', nowAtMost: expect.any(Number) });
+    expect(logs().find((l) => String(l.msg).startsWith('upstream refused a batch as too large'))).toMatchObject({ endpoint: 'track', nowAtMost: expect.any(Number) });
 
     await setFault({ mode: '413', maxBytes: 100 });
     await send('/track/', form([event('alone-too-big')]));
@@ -242,12 +246,7 @@ describe('forwarding', () => {
     expect(metric(m, 'heed_relay_rejected_total', { endpoint: 'track', status: '413' })).toBe(1);
     expect(metric(m, 'heed_relay_upstream_errors_total', { endpoint: 'track', status: '413' })).toBeGreaterThan(1);
     expect(metric(m, 'heed_relay_retries_total', { endpoint: 'track' })).toBe(0);
-    await relay!.close();
-    const spool = new Database(path.join(dir, 'spool.db'), { readonly: true });
-    expect(spool.prepare("SELECT endpoint, status, json_extract(item, '$.event') AS event FROM rejected").all()).toEqual([
-      { endpoint: 'track', status: 413, event: 'alone-too-big' },
-    ]);
-    spool.close();
+    expect(await rejectedRows("endpoint, status, json_extract(item, '$.event') AS event")).toEqual([{ endpoint: 'track', status: 413, event: 'alone-too-big' }]);
   });
 
   test('429 with Retry-After: the relay waits as told, then delivers', async () => {
@@ -265,7 +264,7 @@ describe('forwarding', () => {
   });
 
   test('500, no answer (timeout) and a reset are retried with backoff; after the failure one item probes', async () => {
-    await start({ upstreamTimeoutMs: 300 });
+    await start(['--upstream-timeout-ms', '300']);
     for (const fault of [{ mode: '500', count: 2 }, { mode: 'hang', count: 1 }, { mode: 'reset', count: 1 }]) {
       await setFault(fault);
       await send('/track/', form(Array.from({ length: 20 }, () => event(`after-${fault.mode}`))));
@@ -286,7 +285,7 @@ describe('forwarding', () => {
       metric(m, 'heed_relay_retries_total', { endpoint: 'track' }),
       metric(m, 'heed_relay_forwarded_total', { endpoint: 'track' }),
     ]).toEqual([2, 1, 1, 4, 60]);
-    expect(logs.filter((l) => l.msg === 'upstream recovered')).toHaveLength(3);
+    expect(logs().filter((l) => l.msg === 'upstream recovered')).toHaveLength(3);
   });
 
   test('an upstream refusal for good: 400 isolates the bad item by halving, 403 is never retried; both are kept', async () => {
@@ -309,11 +308,7 @@ describe('forwarding', () => {
       metric(m, 'heed_relay_forwarded_total', { endpoint: 'track' }),
       metric(m, 'heed_relay_retries_total', { endpoint: 'track' }),
     ]).toEqual([1, 1, 1, 9, 0]);
-    await relay!.close();
-    const spool = new Database(path.join(dir, 'spool.db'), { readonly: true });
-    const rejected = spool.prepare("SELECT status, error, json_extract(item, '$.event') AS event FROM rejected ORDER BY id").all();
-    spool.close();
-    expect(rejected).toEqual([
+    expect(await rejectedRows("status, error, json_extract(item, '$.event') AS event")).toEqual([
       { status: 400, error: 'poisoned', event: 'poison' },
       { status: 403, error: 'forbidden', event: 'forbidden' },
       { status: 200, error: 'time too old', event: 'dropped-b' },
@@ -346,28 +341,29 @@ describe('operations', () => {
     await start();
     for (let i = 0; i < 5; i++) await send('/track/', form([event('quiet')]));
     await drained();
-    expect(logs.map((l) => [l.level, l.msg])).toEqual([
+    expect(logs().map((l) => [l.level, l.msg])).toEqual([
       ['info', 'relay started'],
       ['warn', 'no token allow-list: items of every project token are forwarded (set tokens / --tokens)'],
+      ['info', `heed relay listening on ${relay!.url}`],
       ['warn', 'upstream request failed, will retry'],
       ['info', 'upstream recovered'],
     ]);
-    expect(logs[2]).toMatchObject({ endpoint: 'track', error: 'HTTP 500', attempt: 1, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(logs()[3]).toMatchObject({ endpoint: 'track', error: 'HTTP 500', attempt: 1, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
-  test('close(): the batch in flight is finished and settled, then the spool is closed', async () => {
+  test('SIGTERM: the batch in flight is finished and settled, then the spool is closed', async () => {
     await tapped();
     tap!.delayMs = 600;
     await send('/track/', form(Array.from({ length: 30 }, () => event('in-flight'))));
     await waitFor('the batch to be in flight', () => tap!.seen.length === 1);
-    await relay!.close();
+    expect(await stop(relay!)).toBe(0);
     expect((await upstreamWire(upstream.collector.url)).delivered).toBe(30);
     // Checkpointed into the main file and closed: the WAL is gone.
     expect(fs.existsSync(path.join(dir, 'spool.db-wal'))).toBe(false);
     const spool = new Database(path.join(dir, 'spool.db'), { readonly: true });
     expect(spool.prepare('SELECT count(*) FROM spool_track').pluck().get()).toBe(0);
     spool.close();
-    expect(logs.at(-1)).toMatchObject({ msg: 'relay stopped', spooled: 0 });
+    expect(logs().at(-1)).toMatchObject({ msg: 'relay stopped', spooled: 0 });
   });
 });
 
@@ -405,7 +401,7 @@ describe('the GDPR API through the relay', () => {
     expect([created.status, created.headers.get('x-heed-relay-purged')]).toEqual([201, '3']);
     const m = await readMetrics(relay!.url);
     expect([metric(m, 'heed_relay_purged_total'), metric(m, 'heed_relay_spooled', { endpoint: 'track' }), metric(m, 'heed_relay_spooled', { endpoint: 'engage' })]).toEqual([3, 1, 0]);
-    expect(logs.find((l) => l.msg.startsWith('GDPR deletion created upstream'))).toMatchObject({ people: 1, items: 3 });
+    expect(logs().find((l) => String(l.msg).startsWith('GDPR deletion created upstream'))).toMatchObject({ people: 1, items: 3 });
     await upstream.request('/api/faults', { method: 'DELETE' });
     const wire = await drained();
     expect(wire.events.map((e) => e.event)).toEqual(['bob-1']);
@@ -415,7 +411,7 @@ describe('the GDPR API through the relay', () => {
   });
 
   test('an unreachable GDPR upstream is a 502 in the API’s error shape', async () => {
-    await start({ gdprUpstream: 'http://127.0.0.1:1/api/app' });
+    await start(['--gdpr-upstream', 'http://127.0.0.1:1/api/app']);
     const reply = await gdpr(`/data-deletions/v3.0?token=${TOKEN}`, { method: 'POST', body: '{"distinct_ids":["x"]}' });
     expect([reply.status, await reply.json()]).toEqual([502, { status: 'error', error: 'the GDPR API upstream did not answer (network)' }]);
   });

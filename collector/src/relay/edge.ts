@@ -38,16 +38,9 @@ export function admit(endpoint: Endpoint, raw: unknown, country: string | undefi
 function admitEvent(raw: unknown, rules: EdgeRules): Admitted {
   const record = checkEvent(raw);
   if (typeof record === 'string') return { ok: false, reason: 'invalid', message: record };
-  const properties = (raw as { properties: Record<string, unknown> }).properties;
   const item = `{"event":${JSON.stringify(record.event)},"properties":${record.properties}}`;
   const dedupe = record.insertId === null ? null : key(record.token, record.distinctId ?? '', record.event, record.insertId);
-  return finish(item, rules, {
-    token: record.token,
-    distinctId: record.distinctId,
-    userId: text(properties.$user_id),
-    deviceId: text(properties.$device_id),
-    dedupe,
-  });
+  return finish(item, record.token, dedupe, rules);
 }
 
 function admitUpdate(endpoint: Endpoint, raw: unknown, rules: EdgeRules): Admitted {
@@ -59,18 +52,11 @@ function admitUpdate(endpoint: Endpoint, raw: unknown, rules: EdgeRules): Admitt
   } catch {
     return { ok: false, reason: 'invalid', message: 'item cannot be serialised as JSON' };
   }
-  const update = raw as Record<string, unknown>;
-  return finish(item, rules, {
-    token: checked.token,
-    distinctId: 'distinctId' in checked ? checked.distinctId : null,
-    userId: text(update.$user_id),
-    deviceId: text(update.$device_id),
-    dedupe: null,
-  });
+  return finish(item, checked.token, null, rules);
 }
 
-function finish(item: string, rules: EdgeRules, row: Omit<SpoolRow, 'item'>): Admitted {
-  if (rules.tokens && !rules.tokens.has(row.token)) {
+function finish(item: string, token: string, dedupe: string | null, rules: EdgeRules): Admitted {
+  if (rules.tokens && !rules.tokens.has(token)) {
     return { ok: false, reason: 'token', message: 'project token not accepted by this relay' };
   }
   // A UTF-16 unit is at most 3 bytes of UTF-8, which form-encode to at most 9: only items that
@@ -83,7 +69,7 @@ function finish(item: string, rules: EdgeRules, row: Omit<SpoolRow, 'item'>): Ad
   if (encoded > rules.maxEncodedBytes) {
     return { ok: false, reason: 'too_large', message: `item is ${encoded} bytes form-encoded, an upstream request holds ${rules.maxEncodedBytes}` };
   }
-  return { ok: true, row: { ...row, item } };
+  return { ok: true, row: { dedupe, item } };
 }
 
 /** Every string value cut to {@link MAX_STRING} characters, in place, as mixpanel-js's `_.truncate` does. */
@@ -119,7 +105,3 @@ function key(...parts: string[]): string {
 /** `crypto.hash` (Node ≥ 20.12) is about twice as fast as a Hash object for one short input. */
 const hash: (algorithm: string, data: string, encoding: 'base64url') => string =
   typeof crypto.hash === 'function' ? crypto.hash : (algorithm, data, encoding) => crypto.createHash(algorithm).update(data).digest(encoding);
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-}

@@ -1,9 +1,8 @@
 /**
- * Group commit: every write requested in one turn of the event loop goes into one transaction,
- * run once the turn's I/O callbacks are done (`setImmediate`), then made durable by `sync` (an
- * fdatasync on libuv's thread pool, so the event loop goes on parsing requests meanwhile). Each
- * caller's promise settles only after the sync that covers its commit: durable write before reply.
- * Requests arriving during a sync go into the next commit, so batches grow with load.
+ * Group commit: every write asked for in one turn of the event loop goes into one transaction,
+ * run once the turn's messages are handled (`setImmediate`), then made durable by `sync`
+ * (wal-sync.ts); each caller's promise settles only after the sync that covers its commit. Writes
+ * arriving meanwhile go into the next commit, so one fsync carries more requests the higher the load.
  */
 export function groupCommit<I, O>(commit: (inputs: I[]) => O[], sync: () => Promise<void>): (input: I) => Promise<O> {
   let pending: Array<{ input: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];

@@ -7,7 +7,7 @@ import { createMetrics } from './metrics.js';
 import { ENDPOINTS, resolveOptions, type Endpoint, type RelayConfig, type RelayOptions } from './options.js';
 import { startSender, type Sender } from './sender.js';
 import { createRelayServer } from './server.js';
-import { openSpool, type Spool } from './spool.js';
+import { openSpool, type Waiting } from './spool.js';
 import { statusRoutes } from './status.js';
 import { createUpstream } from './upstream.js';
 
@@ -29,7 +29,7 @@ export interface Relay {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const config = resolveOptions(options);
   const log = createLog(config.log);
-  const spool = openSpool(config.spool, { dedupeWindowMs: config.dedupeWindowMs });
+  const spool = await openSpool(config.spool, { dedupeWindowMs: config.dedupeWindowMs });
   const metrics = createMetrics();
   const upstream = createUpstream();
 
@@ -83,9 +83,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     await Promise.all(ENDPOINTS.map((e) => senders[e].stop()));
     await purging;
     upstream.close();
-    const spooled = ENDPOINTS.reduce((n, e) => n + spool.waiting(e).count, 0);
-    spool.close();
-    return spooled;
+    const waiting = await spool.waiting();
+    await spool.close();
+    return ENDPOINTS.reduce((n, e) => n + waiting[e].count, 0);
   };
   try {
     await listen(server, config);
@@ -95,7 +95,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logStart(log, config, spool, url);
+  logStart(log, config, await spool.waiting(), url);
 
   let closing: Promise<void> | undefined;
   return {
@@ -135,8 +135,8 @@ function closeServer(server: http.Server): Promise<void> {
   });
 }
 
-function logStart(log: Log, config: RelayConfig, spool: Spool, url: string): void {
-  const waiting = Object.fromEntries(ENDPOINTS.map((e) => [e, spool.waiting(e).count]));
+function logStart(log: Log, config: RelayConfig, spooled: Record<Endpoint, Waiting>, url: string): void {
+  const waiting = Object.fromEntries(ENDPOINTS.map((e) => [e, spooled[e].count]));
   log('info', 'relay started', {
     url,
     upstream: config.upstream.href,

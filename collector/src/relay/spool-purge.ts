@@ -1,29 +1,61 @@
 import type Database from 'better-sqlite3';
 
+/** Where a person's ids sit in an item (wire reference §2.3, §2.5): event properties, or an update's `$` keys. */
+const PERSON = {
+  track: { token: '$.properties.token', distinct: '$.properties.distinct_id', user: '$.properties."$user_id"', device: '$.properties."$device_id"' },
+  engage: { token: '$."$token"', distinct: '$."$distinct_id"', user: '$."$user_id"', device: '$."$device_id"' },
+} as const;
+
+/** Rows read per step; the event loop runs between steps, so accepting goes on during a purge. */
 const CHUNK = 5000;
 
+export interface PurgeSource {
+  table: string;
+  /** Whose items: the `rejected` table holds both, told apart by its `endpoint` column. */
+  endpoint: keyof typeof PERSON;
+}
+
+type Row = { id: number; token: unknown; did: string | null; uid: string | null; dev: string | null };
+
 /**
- * A person as Mixpanel's simplified ID merge sees them: the named distinct_ids, events whose
- * `$user_id` is one of them, and every item of the devices those events came from (the
- * anonymous `$device:<id>` events before identify). Two chunked passes: devices, then deletes.
+ * Delete a person's items, as Mixpanel's simplified ID merge sees the person: the named
+ * distinct_ids, events whose `$user_id` is one of them, and every item of the devices those
+ * came from (the anonymous `$device:<id>` ones before identify), in every source. Two chunked
+ * passes, devices first, then deletes; no index (it would cost every insert for a rare request).
+ * Resolves with the number of rows removed from each source, in order.
  */
-export async function purgeRows(db: Database.Database, from: string, token: string, distinctIds: readonly string[]): Promise<number> {
+export async function purgePerson(db: Database.Database, sources: PurgeSource[], token: string, distinctIds: readonly string[]): Promise<number[]> {
   const ids = new Set(distinctIds);
-  const scan = db.prepare(`SELECT id, token, distinct_id, user_id, device_id FROM ${from} WHERE id > ? ORDER BY id LIMIT ${CHUNK}`);
-  const remove = db.prepare(`DELETE FROM ${from} WHERE id = ?`);
-  type Row = { id: number; token: string; distinct_id: string | null; user_id: string | null; device_id: string | null };
-  const mine = (r: Row) => r.token === token && ((r.distinct_id !== null && ids.has(r.distinct_id)) || (r.user_id !== null && ids.has(r.user_id)));
+  const mine = (r: Row) => r.token === token && ((r.did !== null && ids.has(r.did)) || (r.uid !== null && ids.has(r.uid)));
   const devices = new Set<string>();
-  await eachChunk(scan, (rows: Row[]) => {
-    for (const r of rows) if (r.device_id !== null && mine(r)) devices.add(r.device_id);
-  });
-  const anonymous = (r: Row) => r.token === token && r.device_id !== null && devices.has(r.device_id);
-  let removed = 0;
-  const deleteRows = db.transaction((rows: Row[]) => {
-    for (const r of rows) if (mine(r) || anonymous(r)) removed += remove.run(r.id).changes;
-  });
-  await eachChunk(scan, deleteRows);
+  for (const source of sources) {
+    await eachChunk(scanOf(db, source), (rows: Row[]) => {
+      for (const r of rows) if (r.dev !== null && mine(r)) devices.add(r.dev);
+    });
+  }
+  const anonymous = (r: Row) =>
+    r.token === token && ((r.dev !== null && devices.has(r.dev)) || (r.did !== null && r.did.startsWith('$device:') && devices.has(r.did.slice(8))));
+  const removed: number[] = [];
+  for (const source of sources) {
+    const remove = db.prepare(`DELETE FROM ${source.table} WHERE id = ?`);
+    let n = 0;
+    const deleteRows = db.transaction((rows: Row[]) => {
+      for (const r of rows) if (mine(r) || anonymous(r)) n += remove.run(r.id).changes;
+    });
+    await eachChunk(scanOf(db, source), deleteRows);
+    removed.push(n);
+  }
   return removed;
+}
+
+function scanOf(db: Database.Database, source: PurgeSource): Database.Statement {
+  const p = PERSON[source.endpoint];
+  const text = (path: string) => `CAST(json_extract(item, '${path}') AS TEXT)`;
+  const only = source.table === 'rejected' ? `AND endpoint = '${source.endpoint}'` : '';
+  return db.prepare(
+    `SELECT id, json_extract(item, '${p.token}') AS token, ${text(p.distinct)} AS did, ${text(p.user)} AS uid, ${text(p.device)} AS dev
+     FROM ${source.table} WHERE id > ? ${only} ORDER BY id LIMIT ${CHUNK}`,
+  );
 }
 
 async function eachChunk<R extends { id: number }>(scan: Database.Statement, visit: (rows: R[]) => void): Promise<void> {

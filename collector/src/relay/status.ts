@@ -2,7 +2,7 @@ import type { Metrics } from './metrics.js';
 import { ENDPOINTS, type Endpoint } from './options.js';
 import type { Sender } from './sender.js';
 import type { RelayRoute } from './server.js';
-import type { Spool } from './spool.js';
+import type { Spool, Waiting } from './spool.js';
 
 /**
  * `/healthz` for the load balancer and `/metrics` for Prometheus. Health means "accepting": an
@@ -21,8 +21,9 @@ export function statusRoutes(config: StatusConfig): RelayRoute[] {
     {
       path: /^\/healthz\/?$/,
       handlers: {
-        GET(ctx) {
-          const spooled = ENDPOINTS.reduce((sum, e) => sum + config.spool.waiting(e).count, 0);
+        async GET(ctx) {
+          const waiting = await config.spool.waiting();
+          const spooled = ENDPOINTS.reduce((sum, e) => sum + waiting[e].count, 0);
           const upstream = ENDPOINTS.every((e) => config.senders[e].up) ? 'up' : 'failing';
           const status = config.draining() ? 'draining' : 'ok';
           ctx.send(status === 'ok' ? 200 : 503, { status, upstream, spooled }, { 'cache-control': 'no-store' });
@@ -32,17 +33,18 @@ export function statusRoutes(config: StatusConfig): RelayRoute[] {
     {
       path: /^\/metrics\/?$/,
       handlers: {
-        GET(ctx) {
-          ctx.send(200, config.metrics.render(gauges(config)), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        async GET(ctx) {
+          const text = config.metrics.render(gauges(config, await config.spool.waiting()));
+          ctx.send(200, text, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         },
       },
     },
   ];
 }
 
-function gauges({ spool, senders }: StatusConfig) {
+function gauges({ senders }: StatusConfig, spooled: Record<Endpoint, Waiting>) {
   const now = Date.now();
-  const waiting = ENDPOINTS.map((endpoint) => ({ endpoint, ...spool.waiting(endpoint) }));
+  const waiting = ENDPOINTS.map((endpoint) => ({ endpoint, ...spooled[endpoint] }));
   return [
     {
       name: 'heed_relay_spooled',

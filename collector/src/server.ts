@@ -58,7 +58,6 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
     meta: { items: 0, bytes: 0 },
     send(status, body, headers = {}) {
       const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
-      const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
       if (route?.log) {
         const error = isJson && status >= 400 ? (body as { error?: unknown }).error : undefined;
         logRequest(config.store, {
@@ -73,13 +72,7 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
           error: typeof error === 'string' ? error : null,
         });
       }
-      if (res.destroyed) return;
-      res.writeHead(status, {
-        ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
-        ...headers,
-      });
-      res.end(payload);
+      writeResponse(res, status, body, headers);
     },
   };
 
@@ -114,6 +107,19 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
       ctx.send(500, errorBody(`internal error: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
+}
+
+/** The whole response: objects as JSON, with Content-Length (none on a 204). Shared with the relay. */
+export function writeResponse(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
+  const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
+  res.writeHead(status, {
+    ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
+    ...headers,
+  });
+  res.end(payload);
 }
 
 /** Echo the page's `Origin` (CORS with credentials); returns it, if any. Shared with the relay. */

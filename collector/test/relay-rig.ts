@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { parseMetrics } from '../src/relay/metrics.js';
+import type { RequestLog } from '../src/store.js';
 
 const SRC = path.join(__dirname, '..', 'src');
 const ROOT = path.join(__dirname, '..', '..');
@@ -124,17 +125,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-export interface WireRequest {
-  id: number;
-  at: number;
-  method: string;
-  path: string;
-  query: string;
-  status: number;
-  items: number;
-  bytes: number;
-  error: string | null;
-}
+/** A row of the upstream's request log, as its read API returns it. */
+export type WireRequest = RequestLog & { id: number };
 
 /** What reached the upstream collector: its request log for an endpoint and its stored events. */
 export async function upstreamWire(url: string, endpoint = '/track') {

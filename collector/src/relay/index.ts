@@ -5,9 +5,9 @@ import { gdprProxyRoutes } from './gdpr-proxy.js';
 import { createLog, type Log } from './log.js';
 import { createMetrics } from './metrics.js';
 import { ENDPOINTS, resolveOptions, type Endpoint, type RelayConfig, type RelayOptions } from './options.js';
-import { startSender, type Sender } from './sender.js';
+import { startSender, type Sender, type SenderConfig } from './sender.js';
 import { createRelayServer } from './server.js';
-import { openSpool, type Waiting } from './spool.js';
+import { openSpool, type Spool, type Waiting } from './spool.js';
 import { statusRoutes } from './status.js';
 import { createUpstream } from './upstream.js';
 
@@ -33,33 +33,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const metrics = createMetrics();
   const upstream = createUpstream();
 
-  // GDPR purges hold the senders back while they run (the sender awaits the chain before each batch).
-  let purging: Promise<unknown> = Promise.resolve();
-  const purges = () => purging.then(() => undefined);
-  const purge = (token: string, ids: string[]) => {
-    const run = purging.then(() => spool.purge(token, ids));
-    purging = run.catch(() => undefined);
-    return run;
-  };
-
-  const senders = Object.fromEntries(
-    ENDPOINTS.map((endpoint) => [
-      endpoint,
-      startSender({
-        endpoint,
-        spool,
-        upstream,
-        base: config.upstream,
-        metrics,
-        log,
-        batchItems: config.batchItems,
-        batchBytes: config.batchBytes,
-        timeoutMs: config.upstreamTimeoutMs,
-        backoff: config.retry,
-        purges,
-      }),
-    ]),
-  ) as Record<Endpoint, Sender>;
+  const fence = purgeFence(spool);
+  const senders = startSenders(config, { spool, upstream, metrics, log, purges: fence.idle });
 
   let draining = false;
   const routes = [
@@ -73,7 +48,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       maxBodyBytes: config.maxBodyBytes,
       onSpooled: (endpoint) => senders[endpoint].wake(),
     }),
-    ...gdprProxyRoutes({ base: config.gdprUpstream, upstream, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.maxBodyBytes, metrics, log, purge }),
+    ...gdprProxyRoutes({
+      base: config.gdprUpstream,
+      upstream,
+      timeoutMs: config.upstreamTimeoutMs,
+      maxBodyBytes: config.maxBodyBytes,
+      metrics,
+      log,
+      purge: fence.purge,
+    }),
   ];
   const server = createRelayServer(routes, log, (route, status) => {
     if (route.endpoint) metrics.inc('heed_relay_requests_total', { endpoint: route.endpoint, status: String(status) });
@@ -81,7 +64,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const stop = async () => {
     await Promise.all(ENDPOINTS.map((e) => senders[e].stop()));
-    await purging;
+    await fence.idle();
     upstream.close();
     const waiting = await spool.waiting();
     await spool.close();
@@ -110,6 +93,33 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       return closing;
     },
   };
+}
+
+/** GDPR purges, one at a time; the senders wait for `idle()` before each batch, so none sends what a purge removes. */
+function purgeFence(spool: Spool) {
+  let purging: Promise<unknown> = Promise.resolve();
+  return {
+    idle: () => purging.then(() => undefined),
+    purge(token: string, ids: string[]): Promise<number> {
+      const run = purging.then(() => spool.purge(token, ids));
+      purging = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
+function startSenders(config: RelayConfig, shared: Pick<SenderConfig, 'spool' | 'upstream' | 'metrics' | 'log' | 'purges'>): Record<Endpoint, Sender> {
+  const start = (endpoint: Endpoint) =>
+    startSender({
+      ...shared,
+      endpoint,
+      base: config.upstream,
+      batchItems: config.batchItems,
+      batchBytes: config.batchBytes,
+      timeoutMs: config.upstreamTimeoutMs,
+      backoff: config.retry,
+    });
+  return { track: start('track'), engage: start('engage'), groups: start('groups') };
 }
 
 function listen(server: http.Server, config: RelayConfig): Promise<void> {

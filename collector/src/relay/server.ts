@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { HttpError, errorBody, type Method } from '../http.js';
-import { PREFLIGHT_HEADERS, allowOrigin, findRoute, requestUrl } from '../server.js';
+import { PREFLIGHT_HEADERS, allowOrigin, findRoute, requestUrl, writeResponse } from '../server.js';
 import type { Log } from './log.js';
 
 /**
@@ -50,15 +50,7 @@ async function handle(
     params: found && 'route' in found ? found.params : [],
     send(status, body, headers = {}) {
       if (route) onAnswer(route, status);
-      if (res.destroyed) return;
-      const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
-      const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
-      res.writeHead(status, {
-        ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
-        ...headers,
-      });
-      res.end(payload);
+      writeResponse(res, status, body, headers);
     },
   };
   try {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError, isRelayCommand, parseRelayArgs } from '../src/args.js';
+import { batchBuilder } from '../src/relay/batch.js';
 import { admit, type EdgeRules } from '../src/relay/edge.js';
 import { groupCommit } from '../src/relay/group-commit.js';
 import { createMetrics, parseMetrics } from '../src/relay/metrics.js';
@@ -217,6 +218,33 @@ describe('metrics', () => {
   });
 });
 
+describe('batchBuilder: one upstream request body', () => {
+  const rows = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ({ id: from + i, item: JSON.stringify({ event: 'e', properties: { n: from + i } }) }));
+  const decode = (body: string) => JSON.parse(decodeURIComponent(body.replace(/^data=/, '')));
+
+  test('mixpanel-js’s form body, chunk by chunk, up to the item limit', () => {
+    const builder = batchBuilder(5, 1_000_000);
+    expect(builder.add(rows(3))).toBe(true);
+    expect(builder.room()).toBe(2);
+    expect(builder.add(rows(3, 4))).toBe(false);
+    const batch = builder.batch()!;
+    expect(batch.ids).toEqual([1, 2, 3, 4, 5]);
+    expect(decode(batch.body).map((e: { properties: { n: number } }) => e.properties.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('never above the byte limit, except one item alone; nothing to send is undefined', () => {
+    const one = `data=${encodeURIComponent(`[${rows(1)[0]!.item}]`)}`.length;
+    const builder = batchBuilder(100, one * 3);
+    builder.add(rows(10));
+    expect(builder.batch()!.body.length).toBeLessThanOrEqual(one * 3);
+    expect(builder.batch()!.ids.length).toBe(3);
+    const tight = batchBuilder(100, 10);
+    expect(tight.add(rows(2))).toBe(false);
+    expect(tight.batch()!.ids).toEqual([1]);
+    expect(batchBuilder(10, 100).batch()).toBeUndefined();
+  });
+});
+
 describe('groupCommit', () => {
   test('writes asked for in one turn share one commit and one sync; each caller waits for the sync', async () => {
     const commits: number[][] = [];
@@ -280,7 +308,7 @@ describe('the spool store (a real SQLite file)', () => {
     expect(results.map((r) => r.added)).toEqual([2, 1, 1]);
     store.close();
     const again = open();
-    expect(numbers(again.peek('track', 10))).toEqual([1, 2, 3]);
+    expect(numbers(again.peek('track', 0, 10))).toEqual([1, 2, 3]);
     expect(again.waiting()).toEqual({
       track: { count: 3, oldestAt: expect.any(Number) },
       engage: { count: 1, oldestAt: expect.any(Number) },
@@ -292,26 +320,44 @@ describe('the spool store (a real SQLite file)', () => {
   test('a key is taken once while waiting and within the window after forwarding, also after a reopen', () => {
     const store = open();
     expect(append(store, 'track', [row(1), row(1), row(2)])).toEqual({ added: 2, duplicates: 1 });
-    const [first, second] = store.peek('track', 10);
+    const [first, second] = store.peek('track', 0, 10);
     store.settle('track', second!.id);
     expect(first!.id).toBeLessThan(second!.id);
     expect(append(store, 'track', [row(1)])).toEqual({ added: 0, duplicates: 1 });
+    expect(store.prune('track', 100)).toBe(2); // the rows go; their keys stay, in `forwarded`
     store.close();
     const again = open();
     expect(append(again, 'track', [row(2), row(3)])).toEqual({ added: 1, duplicates: 1 });
     again.close();
     const forgetful = open(0);
-    forgetful.settle('track', forgetful.peek('track', 10)[0]!.id);
+    forgetful.settle('track', forgetful.peek('track', 0, 10)[0]!.id);
+    expect(append(forgetful, 'track', [row(3)])).toEqual({ added: 0, duplicates: 1 }); // still in the table
+    forgetful.prune('track', 100);
     expect(append(forgetful, 'track', [row(3)])).toEqual({ added: 1, duplicates: 0 });
     forgetful.close();
+  });
+
+  test('settle moves the mark at once; prune removes forwarded rows in steps, the waiting ones never', () => {
+    const store = open();
+    append(store, 'track', Array.from({ length: 10 }, (_, i) => row(i)));
+    const rows = store.peek('track', 0, 6);
+    store.settle('track', rows.at(-1)!.id);
+    expect([store.waiting().track.count, numbers(store.peek('track', 0, 10))]).toEqual([4, [6, 7, 8, 9]]);
+    expect([store.prune('track', 4), store.prune('track', 4), store.prune('track', 4)]).toEqual([4, 2, 0]);
+    expect(store.waiting().track.count).toBe(4);
+    store.close();
+    const again = open();
+    expect([again.waiting().track.count, numbers(again.peek('track', 0, 10))]).toEqual([4, [6, 7, 8, 9]]);
+    expect(numbers(again.peek('track', rows.at(-1)!.id + 2, 10))).toEqual([8, 9]);
+    again.close();
   });
 
   test('settle removes up to an id; rejected items are kept with their status and error', () => {
     const store = open();
     append(store, 'track', [row(1), row(2), row(3)]);
-    const rows = store.peek('track', 2);
+    const rows = store.peek('track', 0, 2);
     store.settle('track', rows[1]!.id, { status: 400, items: [{ id: rows[0]!.id, error: 'bad item' }] });
-    expect(numbers(store.peek('track', 10))).toEqual([3]);
+    expect(numbers(store.peek('track', 0, 10))).toEqual([3]);
     expect(store.waiting().track.count).toBe(1);
     store.close();
     const db = new Database(file(), { readonly: true });
@@ -330,11 +376,11 @@ describe('the spool store (a real SQLite file)', () => {
     ]);
     const update = (n: number, who: unknown): SpoolRow => ({ dedupe: null, item: JSON.stringify({ $token: 't', $distinct_id: who, $set: { n } }) });
     append(store, 'engage', [update(5, 'alice'), update(6, 'bob'), update(8, '$device:dev-a')]);
-    const refused = store.peek('engage', 1)[0]!.id;
+    const refused = store.peek('engage', 0, 1)[0]!.id;
     store.settle('engage', refused, { status: 400, items: [{ id: refused, error: 'kept' }] });
     expect(await store.purge('t', ['alice', '42'])).toBe(4);
-    expect(numbers(store.peek('track', 10))).toEqual([3, 4]);
-    expect(store.peek('engage', 10).map((r) => JSON.parse(r.item).$set.n)).toEqual([6]);
+    expect(numbers(store.peek('track', 0, 10))).toEqual([3, 4]);
+    expect(store.peek('engage', 0, 10).map((r) => JSON.parse(r.item).$set.n)).toEqual([6]);
     expect(store.waiting().track.count).toBe(2);
     store.close();
     const db = new Database(file(), { readonly: true });

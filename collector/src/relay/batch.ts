@@ -6,20 +6,43 @@ export interface Batch {
   body: string;
 }
 
+export interface BatchBuilder {
+  /** Items that may still be added. */
+  room(): number;
+  /** Add rows in order; false once one did not fit (it was not added): the batch is full. */
+  add(rows: SpooledItem[]): boolean;
+  /** The batch so far, or undefined when empty. */
+  batch(): Batch | undefined;
+}
+
 /**
- * The first items that fit in `limit` bytes of form body, as mixpanel-js sends them
- * (`data=<urlencoded JSON array>`); always at least one, which edge.ts made sure fits on its own.
+ * An upstream request body as mixpanel-js sends it (`data=<urlencoded JSON array>`), of at most
+ * `items` items and `bytes` bytes, built from rows given a chunk at a time (so the spool's thread
+ * can take other calls between chunks); always at least one item, which edge.ts made sure fits.
  */
-export function cutBatch(rows: SpooledItem[], limit: number): Batch | undefined {
-  if (rows.length === 0) return undefined;
+export function batchBuilder(items: number, bytes: number): BatchBuilder {
+  const ids: number[] = [];
   const parts: string[] = [];
-  let bytes = 'data=%5B%5D'.length;
-  for (const row of rows) {
-    const encoded = encodeURIComponent(row.item);
-    const add = encoded.length + (parts.length ? 3 : 0);
-    if (parts.length && bytes + add > limit) break;
-    parts.push(encoded);
-    bytes += add;
-  }
-  return { ids: rows.slice(0, parts.length).map((r) => r.id), body: `data=%5B${parts.join('%2C')}%5D` };
+  let size = 'data=%5B%5D'.length;
+  let full = false;
+  return {
+    room: () => (full ? 0 : items - ids.length),
+    add(rows) {
+      for (const row of rows) {
+        if (full) return false;
+        const encoded = encodeURIComponent(row.item);
+        const add = encoded.length + (parts.length ? 3 : 0);
+        if (parts.length && size + add > bytes) {
+          full = true;
+          return false;
+        }
+        ids.push(row.id);
+        parts.push(encoded);
+        size += add;
+        full = ids.length >= items;
+      }
+      return !full;
+    },
+    batch: () => (ids.length ? { ids, body: `data=%5B${parts.join('%2C')}%5D` } : undefined),
+  };
 }

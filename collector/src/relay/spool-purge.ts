@@ -13,6 +13,8 @@ export interface PurgeSource {
   table: string;
   /** Whose items: the `rejected` table holds both, told apart by its `endpoint` column. */
   endpoint: keyof typeof PERSON;
+  /** Rows above this id are the waiting ones, which the count returned is of (read at each delete: a settle may move it). */
+  waitingAbove: () => number;
 }
 
 type Row = { id: number; token: unknown; did: string | null; uid: string | null; dev: string | null };
@@ -22,7 +24,7 @@ type Row = { id: number; token: unknown; did: string | null; uid: string | null;
  * distinct_ids, events whose `$user_id` is one of them, and every item of the devices those
  * came from (the anonymous `$device:<id>` ones before identify), in every source. Two chunked
  * passes, devices first, then deletes; no index (it would cost every insert for a rare request).
- * Resolves with the number of rows removed from each source, in order.
+ * Resolves with the number of waiting rows removed from each source, in order.
  */
 export async function purgePerson(db: Database.Database, sources: PurgeSource[], token: string, distinctIds: readonly string[]): Promise<number[]> {
   const ids = new Set(distinctIds);
@@ -40,7 +42,11 @@ export async function purgePerson(db: Database.Database, sources: PurgeSource[],
     const remove = db.prepare(`DELETE FROM ${source.table} WHERE id = ?`);
     let n = 0;
     const deleteRows = db.transaction((rows: Row[]) => {
-      for (const r of rows) if (mine(r) || anonymous(r)) n += remove.run(r.id).changes;
+      for (const r of rows) {
+        if (!mine(r) && !anonymous(r)) continue;
+        const gone = remove.run(r.id).changes;
+        if (r.id > source.waitingAbove()) n += gone;
+      }
     });
     await eachChunk(scanOf(db, source), deleteRows);
     removed.push(n);

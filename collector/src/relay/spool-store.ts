@@ -18,6 +18,9 @@ import { walSync } from './wal-sync.js';
  *   extra column cost each insert; the person a purge looks for is read from the item).
  * - AUTOINCREMENT ids are never reused, so "everything of this endpoint up to id N" names exactly
  *   the rows of one forwarded batch, even after a purge removed the newest rows.
+ * - A 2xx moves the endpoint's `forwarded_up_to` mark (one row in `sent`): cheap, so the commits
+ *   of new items never queue behind the removal of a 2000-item batch. Rows at or below the mark
+ *   are removed afterwards, a few hundred at a time ({@link SpoolStore.prune}).
  * - `/track` items are de-duplicated by dedupe.ts; `dedupe` holds the item's key.
  * - Items the upstream refused for good are moved to `rejected` (with status and error), never
  *   dropped unseen.
@@ -66,10 +69,12 @@ export interface SpoolStore {
   appendAll(inputs: AppendInput[]): AppendResult[];
   /** Resolves once every commit made so far is on disk. */
   sync(): Promise<void>;
-  /** The oldest waiting items of an endpoint, in order. */
-  peek(endpoint: Endpoint, limit: number): SpooledItem[];
-  /** Remove the endpoint's items up to `lastId` (forwarded); `rejected.items` of them are kept in `rejected`. */
+  /** The oldest waiting items of an endpoint after id `after`, in order. */
+  peek(endpoint: Endpoint, after: number, limit: number): SpooledItem[];
+  /** The endpoint's items up to `lastId` were forwarded; `rejected.items` of them are kept in `rejected`. */
   settle(endpoint: Endpoint, lastId: number, rejected?: Rejection): void;
+  /** Remove up to `limit` forwarded rows of an endpoint (their keys go to dedupe.ts); how many went. */
+  prune(endpoint: Endpoint, limit: number): number;
   /** Delete every waiting (and rejected) item of these people (spool-purge.ts); resolves with how many waited. */
   purge(token: string, distinctIds: readonly string[]): Promise<number>;
   waiting(): Record<Endpoint, Waiting>;
@@ -84,14 +89,9 @@ const ROWS_PER_INSERT = 64;
 const SCHEMA = `
 ${ENDPOINTS.map((e) => `CREATE TABLE IF NOT EXISTS ${table(e)} (${COLUMNS});`).join('\n')}
 CREATE TABLE IF NOT EXISTS rejected (${COLUMNS}, endpoint TEXT NOT NULL, status INTEGER NOT NULL, error TEXT NOT NULL, rejected_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sent (endpoint TEXT PRIMARY KEY, forwarded_up_to INTEGER NOT NULL);
 ${DEDUPE_SCHEMA}
 `;
-const PURGE_SOURCES = [
-  { table: table('track'), endpoint: 'track' },
-  { table: table('engage'), endpoint: 'engage' },
-  { table: 'rejected', endpoint: 'track' },
-  { table: 'rejected', endpoint: 'engage' },
-] as const;
 
 export function openStore(file: string, options: StoreOptions): SpoolStore {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -101,9 +101,12 @@ export function openStore(file: string, options: StoreOptions): SpoolStore {
   db.exec(SCHEMA);
   const sync = walSync(file);
   const dedupe = openDedupe(db, options.dedupeWindowMs);
-  const count = (e: Endpoint) => db.prepare(`SELECT count(*) FROM ${table(e)}`).pluck().get() as number;
+  const mark = (e: Endpoint) => (db.prepare('SELECT forwarded_up_to FROM sent WHERE endpoint = ?').pluck().get(e) as number | undefined) ?? 0;
+  const marks = { track: mark('track'), engage: mark('engage'), groups: mark('groups') };
+  const count = (e: Endpoint) => db.prepare(`SELECT count(*) FROM ${table(e)} WHERE id > ?`).pluck().get(marks[e]) as number;
   const counts = { track: count('track'), engage: count('engage'), groups: count('groups') };
   const sql = { track: statements(db, 'track'), engage: statements(db, 'engage'), groups: statements(db, 'groups') };
+  const setMark = db.prepare('INSERT INTO sent (endpoint, forwarded_up_to) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET forwarded_up_to = excluded.forwarded_up_to');
 
   const insertAll = db.transaction((inputs: AppendInput[], claimed: string[]) => {
     const at = Date.now();
@@ -127,8 +130,15 @@ export function openStore(file: string, options: StoreOptions): SpoolStore {
   const settle = db.transaction((endpoint: Endpoint, lastId: number, rejected?: Rejection) => {
     const now = Date.now();
     for (const { id, error } of rejected?.items ?? []) sql[endpoint].reject.run(endpoint, rejected!.status, error, now, id);
-    if (endpoint === 'track') dedupe.forwarded(lastId, now);
-    counts[endpoint] -= sql[endpoint].removeUpTo.run(lastId).changes;
+    counts[endpoint] -= sql[endpoint].between.get(marks[endpoint], lastId) as number;
+    setMark.run(endpoint, lastId);
+    marks[endpoint] = lastId;
+  });
+  const prune = db.transaction((endpoint: Endpoint, limit: number) => {
+    const last = sql[endpoint].pruneEnd.get(marks[endpoint], limit - 1) as number | undefined;
+    const upTo = last ?? marks[endpoint];
+    if (endpoint === 'track') dedupe.forwarded(upTo, Date.now());
+    return sql[endpoint].removeUpTo.run(upTo).changes;
   });
 
   return {
@@ -145,16 +155,23 @@ export function openStore(file: string, options: StoreOptions): SpoolStore {
       }
     },
     sync,
-    peek: (endpoint, limit) => sql[endpoint].peek.all(limit) as SpooledItem[],
+    peek: (endpoint, after, limit) => sql[endpoint].peek.all(Math.max(after, marks[endpoint]), limit) as SpooledItem[],
     settle: (endpoint, lastId, rejected) => settle(endpoint, lastId, rejected),
+    prune: (endpoint, limit) => prune(endpoint, limit),
     async purge(token, distinctIds) {
-      const [track = 0, engage = 0] = await purgePerson(db, [...PURGE_SOURCES], token, distinctIds);
+      const sources = [
+        { table: table('track'), endpoint: 'track', waitingAbove: () => marks.track },
+        { table: table('engage'), endpoint: 'engage', waitingAbove: () => marks.engage },
+        { table: 'rejected', endpoint: 'track', waitingAbove: () => Infinity },
+        { table: 'rejected', endpoint: 'engage', waitingAbove: () => Infinity },
+      ] as const;
+      const [track = 0, engage = 0] = await purgePerson(db, [...sources], token, distinctIds);
       counts.track -= track;
       counts.engage -= engage;
       return track + engage;
     },
     waiting() {
-      const one = (e: Endpoint): Waiting => ({ count: counts[e], oldestAt: (sql[e].oldest.get() as number | undefined) ?? null });
+      const one = (e: Endpoint): Waiting => ({ count: counts[e], oldestAt: (sql[e].oldest.get(marks[e]) as number | undefined) ?? null });
       return { track: one('track'), engage: one('engage'), groups: one('groups') };
     },
     close() {
@@ -178,10 +195,16 @@ function insertRows(sql: Statements, rows: SpoolRow[], at: number): void {
 interface Statements {
   /** The INSERT statement for `n` rows (prepared once per size). */
   insert(n: number): Database.Statement;
+  /** (after, limit) → rows. */
   peek: Database.Statement;
+  /** (from, to) → the number of rows with from < id ≤ to. */
+  between: Database.Statement;
+  /** (mark, offset) → the id `offset` rows into those at or below the mark: where a prune step ends. */
+  pruneEnd: Database.Statement;
   removeUpTo: Database.Statement;
   /** Copy one row to `rejected`: (endpoint, status, error, rejected_at, id). */
   reject: Database.Statement;
+  /** (mark) → when the oldest waiting row came. */
   oldest: Database.Statement;
 }
 
@@ -194,12 +217,14 @@ function statements(db: Database.Database, endpoint: Endpoint): Statements {
       if (!statement) inserts.set(n, (statement = db.prepare(`INSERT INTO ${t} (dedupe, item, at) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`)));
       return statement;
     },
-    peek: db.prepare(`SELECT id, item FROM ${t} ORDER BY id LIMIT ?`),
+    peek: db.prepare(`SELECT id, item FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`),
+    between: db.prepare(`SELECT count(*) FROM ${t} WHERE id > ? AND id <= ?`).pluck(),
+    pruneEnd: db.prepare(`SELECT id FROM ${t} WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?`).pluck(),
     removeUpTo: db.prepare(`DELETE FROM ${t} WHERE id <= ?`),
     reject: db.prepare(
       `INSERT INTO rejected (dedupe, item, at, endpoint, status, error, rejected_at)
        SELECT dedupe, item, at, ?, ?, ?, ? FROM ${t} WHERE id = ?`,
     ),
-    oldest: db.prepare(`SELECT at FROM ${t} ORDER BY id LIMIT 1`).pluck(),
+    oldest: db.prepare(`SELECT at FROM ${t} WHERE id > ? ORDER BY id LIMIT 1`).pluck(),
   };
 }

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { cutBatch } from './batch.js';
+import { batchBuilder, type Batch } from './batch.js';
 import { groupCommit } from './group-commit.js';
-import type { Call, Reply, WorkerData } from './spool.js';
+import { ENDPOINTS, type Endpoint } from './options.js';
+import { unpackRows, type Call, type Reply, type WorkerData } from './spool-protocol.js';
 import { openStore, type AppendInput, type AppendResult } from './spool-store.js';
 
 /**
@@ -19,15 +20,44 @@ try {
 }
 const append = groupCommit<AppendInput, AppendResult>((inputs) => store.appendAll(inputs), () => store.sync());
 
+/** Rows read or removed per step: between steps this thread takes other calls, so a commit never waits long. */
+const STEP = 250;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function next(endpoint: Endpoint, items: number, bytes: number): Promise<Batch | null> {
+  const builder = batchBuilder(items, bytes);
+  let after = 0;
+  for (;;) {
+    const rows = store.peek(endpoint, after, Math.min(STEP, builder.room()));
+    if (rows.length === 0 || !builder.add(rows) || builder.room() === 0) break;
+    after = rows.at(-1)!.id;
+    await turn();
+  }
+  return builder.batch() ?? null;
+}
+
+/** Forwarded rows leave the table in steps, after their settle answered (until the spool closes). */
+let pruning: Promise<void> | undefined;
+let closing = false;
+function prune(): void {
+  pruning ??= (async () => {
+    for (const endpoint of ENDPOINTS) {
+      while (!closing && store.prune(endpoint, STEP) > 0) await turn();
+    }
+    pruning = undefined;
+  })();
+}
+
 async function run(call: Call): Promise<unknown> {
   switch (call.op) {
     case 'append':
-      return append({ endpoint: call.endpoint, rows: call.rows });
+      return append({ endpoint: call.endpoint, rows: unpackRows(call.packed) });
     case 'next':
-      return cutBatch(store.peek(call.endpoint, call.items), call.bytes) ?? null;
+      return next(call.endpoint, call.items, call.bytes);
     case 'settle':
       store.settle(call.endpoint, call.lastId, call.rejected);
-      return store.sync();
+      await store.sync();
+      return prune();
     case 'purge': {
       const removed = await store.purge(call.token, call.distinctIds);
       await store.sync();
@@ -36,8 +66,10 @@ async function run(call: Call): Promise<unknown> {
     case 'waiting':
       return store.waiting();
     case 'close':
-      // A commit already scheduled (setImmediate) runs first.
-      await new Promise((resolve) => setImmediate(resolve));
+      // A commit already scheduled (setImmediate) runs first, then the pruning step under way.
+      closing = true;
+      await turn();
+      await pruning;
       return store.close();
   }
 }
@@ -49,3 +81,4 @@ port.on('message', (call: Call) => {
   );
 });
 port.postMessage({ id: 0, result: 'ready' } satisfies Reply);
+prune(); // what an earlier run forwarded but had not removed yet

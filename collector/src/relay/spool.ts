@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Batch } from './batch.js';
 import type { Endpoint } from './options.js';
+import { packRows, type Call, type Reply, type WorkerData } from './spool-protocol.js';
 import type { AppendResult, Rejection, SpoolRow, StoreOptions, Waiting } from './spool-store.js';
 
 export type { Rejection, SpoolRow, Waiting } from './spool-store.js';
@@ -23,21 +24,6 @@ export interface Spool {
   waiting(): Promise<Record<Endpoint, Waiting>>;
   /** Checkpoint and close the file, and end the thread. */
   close(): Promise<void>;
-}
-
-/** The worker's calls, and its answers by call id (id 0: the answer to opening the file). */
-export type Call = { id: number } & (
-  | { op: 'append'; endpoint: Endpoint; rows: SpoolRow[] }
-  | { op: 'next'; endpoint: Endpoint; items: number; bytes: number }
-  | { op: 'settle'; endpoint: Endpoint; lastId: number; rejected?: Rejection }
-  | { op: 'purge'; token: string; distinctIds: readonly string[] }
-  | { op: 'waiting' }
-  | { op: 'close' }
-);
-export type Reply = { id: number; result?: unknown; error?: string };
-export interface WorkerData {
-  file: string;
-  options: StoreOptions;
 }
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -72,7 +58,7 @@ export async function openSpool(file: string, options: StoreOptions): Promise<Sp
     pending.set(0, { resolve: () => resolve(), reject });
   });
   return {
-    append: (endpoint, rows) => call({ op: 'append', endpoint, rows }),
+    append: (endpoint, rows) => call({ op: 'append', endpoint, packed: packRows(rows) }),
     next: async (endpoint, items, bytes) => (await call<Batch | null>({ op: 'next', endpoint, items, bytes })) ?? undefined,
     settle: (endpoint, lastId, rejected) => call({ op: 'settle', endpoint, lastId, rejected }),
     purge: (token, distinctIds) => call({ op: 'purge', token, distinctIds }),

@@ -1,10 +1,10 @@
 // Relay throughput (a benchmark, not a test): 200,000 events posted to the relay the way browsers
 // post them (mixpanel-browser batches of 50, form `data=` JSON), while the relay commits them to
-// its SQLite spool (in its worker thread: WAL, group commit, fdatasync before each answer) and
+// its SQLite spool (WAL, group commit, fdatasync before each answer) and
 // forwards them to a collector playing Mixpanel. Relay and upstream are real child processes,
 // started from collector/dist as `npm run collector` starts them.
 //
-//   npm run bench:relay -- [--events N] [--batch N] [--rate N | --rate 0 --concurrency N] [--runs N]
+//   npm run bench:relay -- [--events N] [--batch N] [--rate N | --rate 0 --concurrency N] [--runs N] [--no-forward]
 //
 // --rate (default 20000 events/s, the target): requests leave on a fixed schedule whatever the
 // answers, and each latency is counted from the moment its request was due, so a relay that falls
@@ -13,7 +13,8 @@
 //
 // Prints, per run and as the median of the runs: accepted events/s (first request due to last 200
 // received), forwarded events/s (first request due to the upstream confirming the last event),
-// p50/p99/max accept latency, and the relay's peak RSS. The request bodies are built before the
+// p50/p99/max accept latency, the relay's peak RSS and its CPU time per event (all its threads,
+// startup included). The request bodies are built before the
 // clock starts; the load generator, the relay and the upstream share this machine's cores.
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -31,8 +32,11 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '16' },
     runs: { type: 'string', default: '1' },
+    'no-forward': { type: 'boolean', default: false },
   },
 });
+/** Accepting alone: the relay's upstream is a closed port and its first retry an hour away. */
+const NO_FORWARD = values['no-forward'];
 const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
 const RATE = Number(values.rate);
@@ -85,13 +89,14 @@ function start(args, nice = 0) {
   });
 }
 
+/** One POST; a reset on a reused keep-alive socket is sent again at once, as browsers do. */
 function post(agent, url, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
     });
-    req.on('error', reject);
+    req.on('error', (error) => (req.reusedSocket && error.code === 'ECONNRESET' ? post(agent, url, body).then(resolve, reject) : reject(error)));
     req.end(body);
   });
 }
@@ -106,6 +111,12 @@ async function metric(url, name) {
 function peakRss(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+/** CPU seconds a process used so far, all threads (Linux: utime + stime in clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Each request leaves when due (every BATCH / RATE s); its latency counts from then. */
@@ -149,7 +160,8 @@ async function run() {
   // memory-backed /dev/shm (where there is one), so its writes do not slow the spool's fsyncs.
   const upstreamDir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'heed-relay-bench-upstream-'));
   const upstream = await start(['--port', '0', '--db', path.join(upstreamDir, 'upstream.db'), '--quiet'], 19);
-  const relay = await start(['--upstream', upstream.url, '--port', '0', '--spool', path.join(dir, 'spool.db'), '--quiet']);
+  const forwardTo = NO_FORWARD ? ['--upstream', 'http://127.0.0.1:9', '--retry-base-ms', '3600000', '--retry-max-ms', '3600000'] : ['--upstream', upstream.url];
+  const relay = await start([...forwardTo, '--port', '0', '--spool', path.join(dir, 'spool.db'), '--quiet']);
   const bodies = [];
   for (let i = 0; i < EVENTS; i += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, j) => makeEvent(i + j));
@@ -163,9 +175,10 @@ async function run() {
   else await closedLoop(agent, target, bodies, latencies);
   const accepted = performance.now() - t0;
   const forwardedName = 'heed_relay_forwarded_total{endpoint="track"}';
-  while ((await metric(relay.url, forwardedName)) < EVENTS) await new Promise((r) => setTimeout(r, 50));
-  const forwarded = performance.now() - t0;
+  while (!NO_FORWARD && (await metric(relay.url, forwardedName)) < EVENTS) await new Promise((r) => setTimeout(r, 50));
+  const forwarded = NO_FORWARD ? NaN : performance.now() - t0;
   const rss = peakRss(relay.child.pid);
+  const cpu = cpuSeconds(relay.child.pid);
   const stored = await (await fetch(`${upstream.url}/api/requests?path=/track`)).json();
   const onWire = stored.requests.filter((r) => r.status === 200).reduce((n, r) => n + r.items, 0);
   agent.destroy();
@@ -184,29 +197,33 @@ async function run() {
     p99: at(0.99),
     max: latencies.at(-1),
     rssMiB: rss,
+    cpuUsPerEvent: (cpu / EVENTS) * 1e6,
     onWire,
     upstreamRequests: stored.requests.length,
   };
 }
 
-const round = (n) => Math.round(n).toLocaleString('en-US');
+const round = (n) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const results = [];
 const load = RATE > 0 ? `offered at ${RATE.toLocaleString('en-US')} events/s` : `${CONCURRENCY} connections, as fast as answered`;
-console.log(`relay benchmark: ${EVENTS.toLocaleString('en-US')} events, ${BATCH} per request, ${load}, ${os.cpus().length} cores`);
+console.log(
+  `relay benchmark: ${EVENTS.toLocaleString('en-US')} events, ${BATCH} per request, ${load}, ${os.cpus().length} cores` +
+    (NO_FORWARD ? ', forwarding off (accepting only)' : ''),
+);
 for (let i = 0; i < RUNS; i++) {
   const r = await run();
   results.push(r);
+  const wire = NO_FORWARD ? 'nothing forwarded' : `upstream got ${r.onWire.toLocaleString('en-US')} events on the wire in ${r.upstreamRequests} requests`;
   console.log(
     `run ${i + 1}: accepted ${round(r.acceptedPerSec)} events/s, forwarded ${round(r.forwardedPerSec)} events/s, ` +
-      `accept latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms max ${r.max.toFixed(1)} ms, relay peak RSS ${r.rssMiB.toFixed(0)} MiB, ` +
-      `upstream got ${r.onWire.toLocaleString('en-US')} events on the wire in ${r.upstreamRequests} requests`,
+      `accept latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms max ${r.max.toFixed(1)} ms, relay peak RSS ${r.rssMiB.toFixed(0)} MiB, relay CPU ${r.cpuUsPerEvent.toFixed(0)} µs/event, ${wire}`,
   );
-  if (r.onWire !== EVENTS) throw new Error(`expected ${EVENTS} events on the wire, the upstream counted ${r.onWire}`);
+  if (!NO_FORWARD && r.onWire !== EVENTS) throw new Error(`expected ${EVENTS} events on the wire, the upstream counted ${r.onWire}`);
 }
 if (RUNS > 1) {
   const median = (key) => results.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(RUNS / 2)];
   console.log(
     `median of ${RUNS}: accepted ${round(median('acceptedPerSec'))} events/s, forwarded ${round(median('forwardedPerSec'))} events/s, ` +
-      `p99 ${median('p99').toFixed(1)} ms, relay peak RSS ${median('rssMiB').toFixed(0)} MiB`,
+      `p99 ${median('p99').toFixed(1)} ms, relay peak RSS ${median('rssMiB').toFixed(0)} MiB, relay CPU ${median('cpuUsPerEvent').toFixed(0)} µs/event`,
   );
 }

@@ -17,8 +17,8 @@ export interface BatchBuilder {
 
 /**
  * An upstream request body as mixpanel-js sends it (`data=<urlencoded JSON array>`), of at most
- * `items` items and `bytes` bytes, built from rows given a chunk at a time (so the spool's thread
- * can take other calls between chunks); always at least one item, which edge.ts made sure fits.
+ * `items` items and `bytes` bytes, built from rows given a chunk at a time (so the event loop runs
+ * between chunks); always at least one item, which edge.ts made sure fits.
  */
 export function batchBuilder(items: number, bytes: number): BatchBuilder {
   const ids: number[] = [];

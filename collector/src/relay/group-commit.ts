@@ -1,6 +1,6 @@
 /**
  * Group commit: every write asked for in one turn of the event loop goes into one transaction,
- * run once the turn's messages are handled (`setImmediate`), then made durable by `sync`
+ * run once the turn's I/O callbacks are done (`setImmediate`), then made durable by `sync`
  * (wal-sync.ts); each caller's promise settles only after the sync that covers its commit. Writes
  * arriving meanwhile go into the next commit, so one fsync carries more requests the higher the load.
  */

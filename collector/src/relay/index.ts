@@ -29,7 +29,7 @@ export interface Relay {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const config = resolveOptions(options);
   const log = createLog(config.log);
-  const spool = await openSpool(config.spool, { dedupeWindowMs: config.dedupeWindowMs });
+  const spool = openSpool(config.spool, { dedupeWindowMs: config.dedupeWindowMs });
   const metrics = createMetrics();
   const upstream = createUpstream();
 
@@ -66,7 +66,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     await Promise.all(ENDPOINTS.map((e) => senders[e].stop()));
     await fence.idle();
     upstream.close();
-    const waiting = await spool.waiting();
+    const waiting = spool.waiting();
     await spool.close();
     return ENDPOINTS.reduce((n, e) => n + waiting[e].count, 0);
   };
@@ -78,7 +78,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logStart(log, config, await spool.waiting(), url);
+  logStart(log, config, spool.waiting(), url);
 
   let closing: Promise<void> | undefined;
   return {

@@ -22,13 +22,23 @@ export interface RelayRoute {
   handlers: Partial<Record<Method, (ctx: RelayContext) => void | Promise<void>>>;
 }
 
+/**
+ * Idle keep-alive connections are kept longer than a reverse proxy's or balancer's (nginx
+ * upstream keepalive and AWS ALBs: 60 s), so the proxy, not the relay, closes them: a relay that
+ * closes first races the proxy's next request on that connection, which then fails with a reset.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 export function createRelayServer(routes: RelayRoute[], log: Log, onAnswer: (route: RelayRoute, status: number) => void): http.Server {
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     handle(routes, log, onAnswer, req, res).catch((error: unknown) => {
       log('error', 'request failed while answering', { error: error instanceof Error ? error.message : String(error) });
       res.destroy();
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
 
 async function handle(

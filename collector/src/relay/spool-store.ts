@@ -7,8 +7,7 @@ import { purgePerson } from './spool-purge.js';
 import { walSync } from './wal-sync.js';
 
 /**
- * The spool's SQLite file and every statement run on it, synchronous; it runs in the spool's
- * worker thread (spool-worker.ts), so no commit, fsync or checkpoint ever stalls the HTTP loop.
+ * The spool's SQLite file and every statement run on it, synchronous (spool.ts runs it in steps).
  *
  * Decisions:
  * - Durable before any answer, power cuts included: WAL with `synchronous = NORMAL` plus an

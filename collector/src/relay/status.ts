@@ -21,8 +21,8 @@ export function statusRoutes(config: StatusConfig): RelayRoute[] {
     {
       path: /^\/healthz\/?$/,
       handlers: {
-        async GET(ctx) {
-          const waiting = await config.spool.waiting();
+        GET(ctx) {
+          const waiting = config.spool.waiting();
           const spooled = ENDPOINTS.reduce((sum, e) => sum + waiting[e].count, 0);
           const upstream = ENDPOINTS.every((e) => config.senders[e].up) ? 'up' : 'failing';
           const status = config.draining() ? 'draining' : 'ok';
@@ -33,8 +33,8 @@ export function statusRoutes(config: StatusConfig): RelayRoute[] {
     {
       path: /^\/metrics\/?$/,
       handlers: {
-        async GET(ctx) {
-          const text = config.metrics.render(gauges(config, await config.spool.waiting()));
+        GET(ctx) {
+          const text = config.metrics.render(gauges(config, config.spool.waiting()));
           ctx.send(200, text, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         },
       },

@@ -4,8 +4,8 @@ import fs from 'node:fs';
  * `fdatasync` of a SQLite WAL file on libuv's thread pool, for a connection in WAL mode with
  * `synchronous = NORMAL`: SQLite then syncs only at checkpoints (so the file stays consistent),
  * and this call makes each commit durable before the spool answers. The bytes on disk are those of
- * `synchronous = FULL`, but the wait no longer stalls the thread inside the commit: while one
- * sync runs, the spool's thread commits the next group and serves the sender.
+ * `synchronous = FULL`, but the wait no longer stalls the event loop inside the commit: while one
+ * sync runs, the relay goes on parsing requests, commits the next group and serves the sender.
  *
  * One sync runs at a time; a call made while one runs gets the next, which starts after it and
  * so covers every commit made before the call.

@@ -2,6 +2,7 @@ import typescript from '@rollup/plugin-typescript';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
+import { cjsTypes } from './scripts/cjs-types.mjs';
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', compilerOptions: { noEmit: false, declaration: false, types: ['node'] }, include: ['src/**/*.ts'] });
 const external = (id) => id === 'idb-keyval' || id.startsWith('node:');
@@ -31,6 +32,24 @@ const consentGlobalTypes = () => ({
   },
 });
 
+/** `.d.cts` of a module whose `module.exports` is its default export (src/entry/*-cjs.ts). */
+const cjsDeclarations = () => ({ name: 'cjs-declarations', renderChunk: (code) => cjsTypes(code) });
+
+/**
+ * The tracker entries: ESM with a default and named exports; CommonJS (from `cjsInput`) where
+ * `require('heed')` is the tracker itself with the named exports on it, as mixpanel-browser's is.
+ */
+const trackerEntry = (input, cjsInput, name) => [
+  { input, external, plugins: [ts()], output: { file: `dist/${name}.mjs`, format: 'es' } },
+  { input: cjsInput, external, plugins: [ts()], output: { file: `dist/${name}.cjs`, format: 'cjs', exports: 'default' } },
+  {
+    input,
+    external,
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
+    output: [{ file: `dist/${name}.d.mts` }, { file: `dist/${name}.d.cts`, plugins: [cjsDeclarations()] }],
+  },
+];
+
 /** ESM + CJS for one public entry, with `.d.mts` / `.d.cts` types. */
 const entry = (input, name) => [
   {
@@ -51,8 +70,8 @@ const entry = (input, name) => [
 ];
 
 export default [
-  ...entry('src/entry/browser.ts', 'heed'),
-  ...entry('src/entry/node.ts', 'heed.node'),
+  ...trackerEntry('src/entry/browser.ts', 'src/entry/browser-cjs.ts', 'heed'),
+  ...trackerEntry('src/entry/node.ts', 'src/entry/node-cjs.ts', 'heed.node'),
   // heed/privacy (issue 5): Node only, it holds the GDPR OAuth token.
   ...entry('src/entry/privacy.ts', 'heed.privacy'),
   {

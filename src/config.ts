@@ -2,29 +2,63 @@ import type { Config } from './types';
 
 export const LIB_VERSION = '0.1.0';
 
-/** Every option's default, in one place (documented with `@default` on {@link Config}). */
-export const DEFAULTS: Config = {
+const noop = () => undefined;
+
+/** Every option's default, in one place (documented with `@default` on {@link Config}). A fresh copy per instance. */
+export const defaults = (): Config => ({
+  token: '',
   api_host: 'https://api-js.mixpanel.com',
+  api_hosts: {},
+  api_routes: { track: 'track/', engage: 'engage/', groups: 'groups/' },
+  api_extra_query_params: {},
+  api_method: 'POST',
+  api_transport: 'XHR',
   api_payload_format: 'json',
+  xhr_headers: {},
   ip: true,
+  test: false,
+  verbose: false,
+  batch_requests: true,
   batch_size: 50,
   batch_flush_interval_ms: 5000,
   batch_request_timeout_ms: 90000,
+  batch_autostart: true,
   max_queued_events: 10000,
   persistence: 'localStorage',
+  persistence_name: '',
+  cookie_name: '',
+  disable_persistence: false,
+  disable_cookie: false,
   persistence_path: '',
   cookie_domain: '',
   cookie_expiration: 365,
   cross_subdomain_cookie: true,
+  cross_site_cookie: false,
   secure_cookie: false,
   opt_out_tracking_by_default: false,
+  opt_out_persistence_by_default: true,
   opt_out_tracking_persistence_type: 'localStorage',
   opt_out_tracking_cookie_prefix: '__mp_opt_in_out_',
   ignore_dnt: false,
   ignore_gpc: false,
   property_blacklist: [],
+  track_pageview: false,
+  track_marketing: true,
+  store_google: true,
+  stop_utm_persistence: false,
+  save_referrer: true,
+  skip_first_touch_marketing: false,
+  hooks: {},
+  loaded: noop,
+  error_reporter: noop,
   debug: false,
-};
+});
+
+/**
+ * Options a mixpanel-browser configuration may hold that heed refuses (see {@link RefusedConfig}):
+ * any option heed does not know gets one debug warning; this only says why.
+ */
+export const unknownOption = (name: string) => `option "${name}" is not supported by heed and is ignored (README: Migrating from mixpanel-browser)`;
 
 const REGIONS: Record<string, string> = {
   us: 'https://api-js.mixpanel.com',

@@ -104,13 +104,13 @@ export function decodePayload(
   body: Buffer | undefined,
   contentType: string | undefined,
   query: URLSearchParams,
-): { payload: unknown; fields?: URLSearchParams } {
+): { payload: unknown; fields?: URLSearchParams; format: DataFormat } {
   if (body === undefined || body.length === 0) {
     const data = query.get('data');
     if (data === null) {
       throw new HttpError(400, body ? 'empty body: send a JSON array of items or a form field data=' : 'missing data= query parameter');
     }
-    return { payload: decodeData(data) };
+    return readData(data);
   }
   const text = body.toString('utf8').replace(/^\uFEFF/, '');
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -119,10 +119,10 @@ export function decodePayload(
     const fields = parseForm(text);
     const data = fields.get('data');
     if (data === null) throw new HttpError(400, 'form body has no data= field');
-    return { payload: decodeData(data), fields };
+    return { ...readData(data), fields };
   }
   try {
-    return { payload: JSON.parse(text) };
+    return { payload: JSON.parse(text), format: 'raw' };
   } catch {
     throw new HttpError(400, 'body is not valid JSON (expected a JSON array or object, or a form field data=)');
   }
@@ -161,14 +161,21 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
  * Mixpanel tells them apart; JSON can never be valid base64 of JSON, so the order is safe.
  */
 export function decodeData(data: string): unknown {
+  return readData(data).payload;
+}
+
+/** How the items were sent: `data=` holding JSON or base64 JSON, or a raw JSON body. */
+export type DataFormat = 'json' | 'base64' | 'raw';
+
+function readData(data: string): { payload: unknown; format: DataFormat } {
   try {
-    return JSON.parse(data);
+    return { payload: JSON.parse(data), format: 'json' };
   } catch {
     // A '+' sent without percent-encoding arrives as a space after form decoding.
     const b64 = data.replace(/[\r\n]/g, '').replace(/ /g, '+');
     if (BASE64.test(b64)) {
       try {
-        return JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
+        return { payload: JSON.parse(Buffer.from(b64, 'base64').toString('utf8')), format: 'base64' };
       } catch {
         // fall through to the error below
       }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { StoredEvent, StoredProfile } from './store.js';
+import { PERSON_EVENTS, personLookup, personParams } from './person.js';
+import type { Store, StoredEvent, StoredProfile } from './store.js';
 import type { Props } from './validate.js';
 
 /**
@@ -15,8 +16,9 @@ import type { Props } from './validate.js';
  * - The work happens at the STARTED → SUCCESS step, in one transaction, so a job cancelled while
  *   PENDING or STAGING never touched anything.
  * - A person is their distinct_id plus the anonymous ids merged into it, as Mixpanel's simplified
- *   ID merge does: a `$device_id` belongs to the `$user_id` of the first event carrying both
- *   (a device merges into one user only), and its `$device:<id>` events belong to that person.
+ *   ID merge does (person.ts): a device belongs to the user of the first event linking them.
+ * - A deletion also removes the person's profile update history and their ids from the request
+ *   log (the rows stay, with a `redacted` count): both are their data too.
  * - Deleting scrubs: `VACUUM` rewrites the file without the freed pages (older copies left by
  *   `INSERT OR REPLACE` included) and a TRUNCATE checkpoint empties the WAL, so the deleted
  *   values are gone from the bytes on disk, not just from query results.
@@ -65,10 +67,6 @@ CREATE TABLE IF NOT EXISTS gdpr_tasks (
 `;
 
 const ACTIVE = "status IN ('PENDING', 'STAGING', 'STARTED')";
-const DEVICE = `json_extract(properties, '$."$device_id"')`;
-const USER = `json_extract(properties, '$."$user_id"')`;
-/** Events of a person: `@people` is the JSON list of their ids (merged devices included), `@asked` the ids in the job. */
-const PERSON_EVENTS = `token = @token AND (ifnull(distinct_id, '') IN (SELECT value FROM json_each(@people)) OR ${USER} IN (SELECT value FROM json_each(@asked)))`;
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 export interface JobsOptions {
@@ -96,7 +94,8 @@ export interface Jobs {
 type Row = Omit<Job, 'distinct_ids'> & { distinct_ids: string };
 const toJob = (row: Row): Job => ({ ...row, distinct_ids: JSON.parse(row.distinct_ids) as string[] });
 
-export function openJobs(db: Database.Database, options: JobsOptions): Jobs {
+export function openJobs(store: Store, options: JobsOptions): Jobs {
+  const db = store.db;
   db.exec(SCHEMA);
   const insert = db.prepare(
     `INSERT INTO gdpr_tasks (id, kind, token, compliance_type, disclosure_type, distinct_ids, status, created_at, updated_at)
@@ -108,15 +107,10 @@ export function openJobs(db: Database.Database, options: JobsOptions): Jobs {
   const finish = db.prepare(
     'UPDATE gdpr_tasks SET status = ?, updated_at = ?, file = ?, error = ?, deleted_events = ?, deleted_profiles = ? WHERE id = ?',
   );
-  const mergedDevices = db.prepare(
-    // SQLite fills the bare `user` column from the row MIN(id) picked: the device's first identified event.
-    `SELECT device FROM (
-       SELECT ${DEVICE} AS device, ${USER} AS user, MIN(id) FROM events
-       WHERE token = ? AND ${DEVICE} IS NOT NULL AND ${USER} IS NOT NULL GROUP BY device
-     ) WHERE user IN (SELECT value FROM json_each(?))`,
-  );
+  const person = personLookup(db);
   const deleteEvents = db.prepare(`DELETE FROM events WHERE ${PERSON_EVENTS}`);
   const deleteProfiles = db.prepare('DELETE FROM profiles WHERE token = ? AND distinct_id IN (SELECT value FROM json_each(?))');
+  const deleteUpdates = db.prepare('DELETE FROM profile_updates WHERE token = ? AND distinct_id IN (SELECT value FROM json_each(?))');
   const selectEvents = db.prepare(
     `SELECT id, token, event, distinct_id, insert_id, time, properties, ip, received_at FROM events WHERE ${PERSON_EVENTS} ORDER BY id`,
   );
@@ -127,26 +121,21 @@ export function openJobs(db: Database.Database, options: JobsOptions): Jobs {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  /** The asked ids plus the anonymous ids merged into them, as JSON for `json_each`. */
-  function person(token: string, ids: string[]): string {
-    const asked = JSON.stringify(ids);
-    const devices = (mergedDevices.all(token, asked) as { device: unknown }[]).map((r) => String(r.device));
-    // mixpanel-js uses `$device:<id>` as the anonymous distinct_id; older versions the bare id.
-    return JSON.stringify([...ids, ...devices.flatMap((d) => [`$device:${d}`, d])]);
-  }
-
   const deletion = db.transaction((job: Job, now: number) => {
-    const people = person(job.token, job.distinct_ids);
-    const events = deleteEvents.run({ token: job.token, people, asked: JSON.stringify(job.distinct_ids) }).changes;
-    const profiles = deleteProfiles.run(job.token, people).changes;
+    const who = person(job.token, job.distinct_ids);
+    const params = personParams(job.token, who);
+    const events = deleteEvents.run(params).changes;
+    const profiles = deleteProfiles.run(job.token, params.people).changes;
+    deleteUpdates.run(job.token, params.people);
+    store.redactRequests(who.ids, who.devices);
     finish.run('SUCCESS', now, null, null, events, profiles, job.id);
   });
 
   function retrieval(job: Job, now: number): void {
-    const people = person(job.token, job.distinct_ids);
-    let events = (selectEvents.all({ token: job.token, people, asked: JSON.stringify(job.distinct_ids) }) as (Omit<StoredEvent, 'properties'> & { properties: string })[])
+    const params = personParams(job.token, person(job.token, job.distinct_ids));
+    let events = (selectEvents.all(params) as (Omit<StoredEvent, 'properties'> & { properties: string })[])
       .map((row) => ({ ...row, properties: JSON.parse(row.properties) as Props }));
-    const profiles = (selectProfiles.all(job.token, people) as (Omit<StoredProfile, 'properties'> & { properties: string })[])
+    const profiles = (selectProfiles.all(job.token, params.people) as (Omit<StoredProfile, 'properties'> & { properties: string })[])
       .map((row) => ({ ...row, properties: JSON.parse(row.properties) as Props }));
     // The docs: a CCPA export holds the previous year; a GDPR export everything.
     if (job.compliance_type === 'CCPA') events = events.filter((e) => eventTime(e) >= now - YEAR_MS);
@@ -260,6 +249,24 @@ export function openJobs(db: Database.Database, options: JobsOptions): Jobs {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * What to tell about a finished deletion that removed nothing (else null). The usual cause is a
+ * project token: deletions apply per token, and the person's data may sit under another one.
+ */
+export function deletionNote(db: Database.Database, job: Job): string | null {
+  if (job.kind !== 'deletion' || job.status !== 'SUCCESS' || job.deleted_events || job.deleted_profiles) return null;
+  const elsewhere = db
+    .prepare(
+      `SELECT token, count(*) AS n FROM events WHERE token <> ? AND ifnull(distinct_id, '') IN (SELECT value FROM json_each(?))
+       GROUP BY token ORDER BY n DESC LIMIT 3`,
+    )
+    .all(job.token, JSON.stringify(job.distinct_ids)) as { token: string; n: number }[];
+  const none = `matched nothing: no events or profile for these distinct_ids under project token '${job.token}'`;
+  if (!elsewhere.length) return none;
+  const where = elsewhere.map((e) => `${e.n} under '${e.token}'`).join(', ');
+  return `${none}; they have events under other tokens (${where}): deletions apply per project token`;
 }
 
 /** Event time in ms: `time` may be seconds or ms (both are accepted at ingestion). */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readBody } from './decode.js';
-import { openJobs, type Job, type JobKind, type Jobs } from './gdpr-jobs.js';
+import { deletionNote, openJobs, type Job, type JobKind, type Jobs } from './gdpr-jobs.js';
 import { HttpError, type Handler, type RequestContext, type Route } from './http.js';
 import type { Store } from './store.js';
 import { isObject } from './validate.js';
@@ -67,7 +67,7 @@ export function createGdpr(store: Store, config: GdprConfig): Gdpr {
         : path.join(path.dirname(path.resolve(config.db)), 'exports');
     return dir;
   };
-  const jobs = openJobs(store.db, { stepMs: config.stepMs, exportDir });
+  const jobs = openJobs(store, { stepMs: config.stepMs, exportDir });
   const lastAccepted = new Map<string, number>();
   const expected = Buffer.from(config.token);
 
@@ -116,6 +116,7 @@ export function createGdpr(store: Store, config: GdprConfig): Gdpr {
       }
       const job = jobs.create(kind, project, [...new Set(ids)], compliance, disclosure);
       ctx.meta.items = ids.length;
+      ctx.meta.distinctIds = [...new Set(ids)];
       ctx.send(201, { status: 'ok', results: { task_id: job.id } });
     });
 
@@ -233,7 +234,7 @@ function exportUrl(ctx: RequestContext, file: string): string {
 }
 
 function view(ctx: RequestContext, job: Job) {
-  return { ...job, url: job.file ? exportUrl(ctx, job.file) : null };
+  return { ...job, url: job.file ? exportUrl(ctx, job.file) : null, note: deletionNote(ctx.store.db, job) };
 }
 
 /** A stable numeric project id per project token (the spec's `project_id` is a number). */

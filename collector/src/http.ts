@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Store } from './store.js';
+import type { PayloadFacts, Store } from './store.js';
 
 /** The methods a route may answer. `HEAD` is served by the `GET` handler. */
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -19,7 +19,7 @@ export interface Route {
 export type Handler = (ctx: RequestContext) => void | Promise<void>;
 
 /** Filled by handlers, read when the request is logged. */
-export interface RequestMeta {
+export interface RequestMeta extends PayloadFacts {
   /** Items stored by this request. */
   items: number;
   /** Decoded body bytes read. */

@@ -1,3 +1,4 @@
+import { carriedIds } from './carried.js';
 import { decodePayload, readBody } from './decode.js';
 import { HttpError, errorBody, type Handler, type RequestContext, type Route } from './http.js';
 import type { Store } from './store.js';
@@ -20,7 +21,8 @@ const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 interface Endpoint<T> {
   check(item: unknown): T | string;
-  save(store: Store, records: T[], ip: string | null, at: number): void;
+  /** Stores the records; returns the `$insert_id`s of copies that had arrived before. */
+  save(store: Store, records: T[], ip: string | null, at: number): string[];
 }
 
 const track: Endpoint<EventRecord> = {
@@ -29,11 +31,11 @@ const track: Endpoint<EventRecord> = {
 };
 const engage: Endpoint<ProfileUpdate> = {
   check: checkProfileUpdate,
-  save: (store, updates, ip, at) => store.updateProfiles(updates, ip, at),
+  save: (store, updates, ip, at) => (store.updateProfiles(updates, ip, at), []),
 };
 const groups: Endpoint<GroupUpdate> = {
   check: checkGroupUpdate,
-  save: (store, updates, ip, at) => store.updateGroups(updates, ip, at),
+  save: (store, updates, ip, at) => (store.updateGroups(updates, ip, at), []),
 };
 
 /**
@@ -57,11 +59,17 @@ function ingest<T>(endpoint: Endpoint<T>): Handler {
     if (req.method === 'HEAD') {
       throw new HttpError(405, `HEAD not allowed on ${url.pathname} (allowed: POST, GET)`, { allow: 'POST, GET' });
     }
+    // Known before the body is read, so a refused (413, bad gzip) request still says how it came.
+    const compression = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (compression && compression !== 'identity') ctx.meta.encoding = compression;
     const body = req.method === 'POST' ? await readBody(req, ctx.maxBodyBytes) : undefined;
     ctx.meta.bytes = body?.length ?? 0;
-    const { payload, fields } = decodePayload(body, req.headers['content-type'], url.searchParams);
+    const { payload, fields, format } = decodePayload(body, req.headers['content-type'], url.searchParams);
+    ctx.meta.encoding = ctx.meta.encoding ? `${format}, ${ctx.meta.encoding}` : format;
     const items = Array.isArray(payload) ? payload : isObject(payload) ? [payload] : undefined;
     if (!items) throw new HttpError(400, 'payload must be a JSON object or an array of objects');
+    ctx.meta.received = items.length;
+    Object.assign(ctx.meta, carriedIds(items));
     if (items.length === 0) throw new HttpError(400, 'payload is an empty array: send at least one item');
     if (items.length > MAX_ITEMS) {
       throw new HttpError(400, `too many items: ${items.length} in one request, the limit is ${MAX_ITEMS}`);
@@ -86,7 +94,7 @@ function ingest<T>(endpoint: Endpoint<T>): Handler {
     // `ip` and `verbose` may come in the query (mixpanel-js) or as form fields (mixpanel-python).
     const flag = (name: string) => isOn(url.searchParams.get(name) ?? fields?.get(name));
     const ip = flag('ip') ? remoteAddress(ctx) : null;
-    endpoint.save(ctx.store, good, ip, Date.now());
+    ctx.meta.duplicates = endpoint.save(ctx.store, good, ip, Date.now());
     ctx.meta.items = good.length;
     reply(ctx, flag('verbose'), failed);
   };

@@ -66,8 +66,7 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
           path: url.pathname,
           query: url.search.slice(1),
           status,
-          items: ctx.meta.items,
-          bytes: ctx.meta.bytes,
+          ...ctx.meta,
           origin: origin ?? null,
           error: typeof error === 'string' ? error : null,
         });

@@ -61,7 +61,33 @@ CREATE TABLE IF NOT EXISTS requests (
   origin TEXT,
   error TEXT
 );
+CREATE TABLE IF NOT EXISTS profile_updates (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  token TEXT NOT NULL,
+  distinct_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  value TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS profile_updates_distinct_id ON profile_updates (distinct_id);
 `;
+
+/**
+ * Columns added to `requests` after its first release, so a database file made by an older
+ * collector (a kept `.heed/demo.db`) gains them instead of failing on insert. JSON lists are text.
+ */
+const REQUEST_COLUMNS: Record<string, string> = {
+  received: 'INTEGER',
+  encoding: 'TEXT',
+  distinct_ids: "TEXT NOT NULL DEFAULT '[]'",
+  device_ids: "TEXT NOT NULL DEFAULT '[]'",
+  duplicates: 'INTEGER NOT NULL DEFAULT 0',
+  duplicate_ids: "TEXT NOT NULL DEFAULT '[]'",
+  redacted: 'INTEGER NOT NULL DEFAULT 0',
+};
+
+/** Duplicate `$insert_id`s kept per request row; the count is always exact. */
+const MAX_DUPLICATE_IDS = 100;
 
 export interface StoredEvent {
   id: number;
@@ -92,16 +118,51 @@ export interface StoredGroup {
   updated_at: number;
 }
 
-export interface RequestLog {
+/** What an ingestion handler learned about a request's payload; logged with the request. */
+export interface PayloadFacts {
+  /** Items in the payload, valid or not (`items` counts those stored). */
+  received?: number;
+  /** `json` | `base64` (form or query `data=`) | `raw` (a JSON body), then any Content-Encoding: `base64, gzip`. */
+  encoding?: string;
+  /** People the items named (see carried.ts). */
+  distinctIds?: string[];
+  deviceIds?: string[];
+  /** `$insert_id`s of events already stored: copies sent again (the stored rows stay de-duplicated). */
+  duplicates?: string[];
+}
+
+/** What every `requests` row holds, written and read alike. */
+export interface RequestCore {
   at: number;
   method: string;
   path: string;
   query: string;
   status: number;
+  /** Items stored. */
   items: number;
+  /** Decoded body bytes. */
   bytes: number;
   origin: string | null;
   error: string | null;
+}
+
+/** One row to write to the `requests` table. */
+export interface RequestEntry extends RequestCore, PayloadFacts {}
+
+/** A `requests` row as the read API returns it. */
+export interface RequestLog extends RequestCore {
+  id: number;
+  /** Items in the payload (null: not decoded, e.g. a refused body or a row from an older collector). */
+  received: number | null;
+  encoding: string | null;
+  distinct_ids: string[];
+  device_ids: string[];
+  /** Events whose `$insert_id` had arrived before. */
+  duplicates: number;
+  /** Their `$insert_id`s (the first 100). */
+  duplicate_ids: string[];
+  /** Ids removed from `distinct_ids` / `device_ids` by a GDPR deletion. */
+  redacted: number;
 }
 
 export interface EventFilter {
@@ -115,14 +176,17 @@ export interface EventFilter {
 
 export interface Store {
   readonly db: Database.Database;
-  insertEvents(records: EventRecord[], ip: string | null, at: number): void;
+  /** Stores the events; returns the `$insert_id`s that were already stored (copies sent again). */
+  insertEvents(records: EventRecord[], ip: string | null, at: number): string[];
   updateProfiles(updates: ProfileUpdate[], ip: string | null, at: number): void;
   updateGroups(updates: GroupUpdate[], ip: string | null, at: number): void;
-  logRequest(entry: RequestLog): void;
+  logRequest(entry: RequestEntry): void;
   events(filter: EventFilter): StoredEvent[];
   profile(distinctId: string, token?: string): StoredProfile | undefined;
   group(groupKey: string, groupId: string, token?: string): StoredGroup | undefined;
-  requests(filter: { path?: string; method?: string }): (RequestLog & { id: number })[];
+  requests(filter: { path?: string; method?: string }): RequestLog[];
+  /** Remove these ids from every logged request that carried them (a GDPR deletion). */
+  redactRequests(distinctIds: readonly string[], deviceIds: readonly string[]): void;
   reset(): void;
   close(): void;
 }
@@ -146,11 +210,14 @@ export function openStore(file: string): Store {
   db.pragma('synchronous = OFF');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  addMissingColumns(db, 'requests', REQUEST_COLUMNS);
 
-  const insertEvent = db.prepare(
-    `INSERT OR REPLACE INTO events (token, event, distinct_id, insert_id, time, properties, ip, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const eventColumns = '(token, event, distinct_id, insert_id, time, properties, ip, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+  // IGNORE first: a new event costs one statement, and a conflict tells a copy sent again, which
+  // REPLACE alone cannot (its deletion of the old row is not counted in `changes`).
+  const insertNew = db.prepare(`INSERT OR IGNORE INTO events ${eventColumns}`);
+  const replaceEvent = db.prepare(`INSERT OR REPLACE INTO events ${eventColumns}`);
+  const logProfileUpdate = db.prepare('INSERT INTO profile_updates (token, distinct_id, op, value, received_at) VALUES (?, ?, ?, ?, ?)');
   // Profiles and groups are rewritten with INSERT OR REPLACE, which gives the row a new rowid:
   // `ORDER BY rowid DESC` then finds the most recently updated one even within a millisecond.
   const selectProfile = db.prepare('SELECT properties, ip FROM profiles WHERE token = ? AND distinct_id = ?');
@@ -164,17 +231,36 @@ export function openStore(file: string): Store {
   );
   const deleteGroup = db.prepare('DELETE FROM groups WHERE token = ? AND group_key = ? AND group_id = ?');
   const insertRequest = db.prepare(
-    `INSERT INTO requests (at, method, path, query, status, items, bytes, origin, error)
-     VALUES (@at, @method, @path, @query, @status, @items, @bytes, @origin, @error)`,
+    `INSERT INTO requests (at, method, path, query, status, items, bytes, origin, error, received, encoding, distinct_ids, device_ids, duplicates, duplicate_ids)
+     VALUES (@at, @method, @path, @query, @status, @items, @bytes, @origin, @error, @received, @encoding, @distinct_ids, @device_ids, @duplicates, @duplicate_ids)`,
+  );
+  // Drops the given ids from both lists of every row that carried one, counting what it removed.
+  const redact = db.prepare(
+    `UPDATE requests SET
+       redacted = redacted
+         + (SELECT count(*) FROM json_each(distinct_ids) WHERE value IN (SELECT value FROM json_each(@people)))
+         + (SELECT count(*) FROM json_each(device_ids) WHERE value IN (SELECT value FROM json_each(@devices))),
+       distinct_ids = (SELECT json_group_array(value) FROM json_each(distinct_ids) WHERE value NOT IN (SELECT value FROM json_each(@people))),
+       device_ids = (SELECT json_group_array(value) FROM json_each(device_ids) WHERE value NOT IN (SELECT value FROM json_each(@devices)))
+     WHERE EXISTS (SELECT 1 FROM json_each(distinct_ids) WHERE value IN (SELECT value FROM json_each(@people)))
+        OR EXISTS (SELECT 1 FROM json_each(device_ids) WHERE value IN (SELECT value FROM json_each(@devices)))`,
   );
 
   const insertEvents = db.transaction((records: EventRecord[], ip: string | null, at: number) => {
-    for (const r of records) insertEvent.run(r.token, r.event, r.distinctId, r.insertId, r.time, r.properties, ip, at);
+    const copies: string[] = [];
+    for (const r of records) {
+      const args = [r.token, r.event, r.distinctId, r.insertId, r.time, r.properties, ip, at] as const;
+      if (insertNew.run(...args).changes > 0) continue;
+      replaceEvent.run(...args);
+      if (r.insertId !== null) copies.push(r.insertId);
+    }
+    return copies;
   });
 
   /** Read-modify-write per update, in request order, inside one transaction. */
   const updateProfiles = db.transaction((updates: ProfileUpdate[], ip: string | null, at: number) => {
     for (const u of updates) {
+      logProfileUpdate.run(u.token, u.distinctId, u.op, JSON.stringify(u.value), at);
       const row = selectProfile.get(u.token, u.distinctId) as Row | undefined;
       const next = applyOperation(row && JSON.parse(row.properties), u.op, u.value);
       // Mixpanel: ip=0 means "do not overwrite the geolocation", so the last known address stays.
@@ -205,7 +291,10 @@ export function openStore(file: string): Store {
     insertEvents: (records, ip, at) => insertEvents(records, ip, at),
     updateProfiles: (updates, ip, at) => updateProfiles(updates, ip, at),
     updateGroups: (updates, ip, at) => updateGroups(updates, ip, at),
-    logRequest: (entry) => void insertRequest.run(entry),
+    logRequest: (entry) => void insertRequest.run(requestRow(entry)),
+    redactRequests(distinctIds, deviceIds) {
+      redact.run({ people: JSON.stringify(distinctIds), devices: JSON.stringify(deviceIds) });
+    },
     events(filter) {
       const where: string[] = [];
       const args: unknown[] = [];
@@ -255,7 +344,7 @@ export function openStore(file: string): Store {
       }
       if (filter.method !== undefined) (where.push('method = ?'), args.push(filter.method.toUpperCase()));
       const sql = `SELECT * FROM requests${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-      return db.prepare(sql).all(...args) as (RequestLog & { id: number })[];
+      return (db.prepare(sql).all(...args) as RequestRow[]).map(toRequestLog);
     },
     reset: () => reset(),
     close() {
@@ -265,5 +354,38 @@ export function openStore(file: string): Store {
       if (!inMemory) db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },
+  };
+}
+
+/** Adds each column `table` lacks (SQLite has no ADD COLUMN IF NOT EXISTS). */
+function addMissingColumns(db: Database.Database, table: string, columns: Record<string, string>): void {
+  const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of Object.entries(columns)) {
+    if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+  }
+}
+
+function requestRow(entry: RequestEntry) {
+  const { received, encoding, distinctIds, deviceIds, duplicates, ...row } = entry;
+  return {
+    ...row,
+    received: received ?? null,
+    encoding: encoding ?? null,
+    distinct_ids: JSON.stringify(distinctIds ?? []),
+    device_ids: JSON.stringify(deviceIds ?? []),
+    duplicates: duplicates?.length ?? 0,
+    duplicate_ids: JSON.stringify((duplicates ?? []).slice(0, MAX_DUPLICATE_IDS)),
+  };
+}
+
+export type RequestRow = Omit<RequestLog, 'distinct_ids' | 'device_ids' | 'duplicate_ids'> & { distinct_ids: string; device_ids: string; duplicate_ids: string };
+
+/** A `requests` row with its JSON lists parsed. Exported for the inspector's requests view. */
+export function toRequestLog(row: RequestRow): RequestLog {
+  return {
+    ...row,
+    distinct_ids: JSON.parse(row.distinct_ids) as string[],
+    device_ids: JSON.parse(row.device_ids) as string[],
+    duplicate_ids: JSON.parse(row.duplicate_ids) as string[],
   };
 }

@@ -86,9 +86,16 @@ test('GET /api/requests filters by path (either spelling) and method', async () 
       query: '',
       status: 400,
       items: 0,
+      received: 0,
       bytes: 2,
+      encoding: 'raw',
       origin: null,
       error: 'payload is an empty array: send at least one item',
+      distinct_ids: [],
+      device_ids: [],
+      duplicates: 0,
+      duplicate_ids: [],
+      redacted: 0,
     },
   ]);
 });

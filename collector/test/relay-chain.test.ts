@@ -103,6 +103,7 @@ test.concurrent('the upstream down for a minute: heed is answered throughout, ev
     expect(Date.now() - upAt).toBeLessThan(20_000);
     expectExactlyOnce(wire.events, 'outage', 700);
     expect(wire.delivered).toBe(701); // the 700 and heed's $identify
+    expect(wire.copies).toBe(0);
     expect(noIpAsked(wire.requests)).toEqual([]);
     const after = await readMetrics(c.relay.url);
     expect([
@@ -134,6 +135,7 @@ test.concurrent('flapping 500s: retried until accepted, nothing lost or doubled,
     const wire = await c.drained();
     expectExactlyOnce(wire.events, 'flap', 1500);
     expect(wire.delivered).toBe(1501);
+    expect(wire.copies).toBe(0);
     const failed = wire.requests.filter((r) => r.status === 500).length;
     expect(failed).toBeGreaterThan(2);
     const m = await readMetrics(c.relay.url);
@@ -155,6 +157,7 @@ test.concurrent('429 with Retry-After: the relay waits what the upstream says, t
     const wire = await c.drained();
     expectExactlyOnce(wire.events, '429', 300);
     expect(wire.delivered).toBe(301);
+    expect(wire.copies).toBe(0);
     const statuses = wire.requests.map((r) => r.status);
     expect(statuses.slice(0, 4)).toEqual([429, 429, 429, 200]);
     for (let i = 1; i < 4; i++) expect(wire.requests[i]!.at - wire.requests[i - 1]!.at).toBeGreaterThanOrEqual(1950);
@@ -176,6 +179,7 @@ test.concurrent('413: batches are split to what the upstream takes, and stay tha
     const wire = await c.drained();
     expectExactlyOnce(wire.events, '413', 1000);
     expect(wire.delivered).toBe(1001);
+    expect(wire.copies).toBe(0);
     const ok = wire.requests.filter((r) => r.status === 200);
     expect(ok.every((r) => r.bytes <= 30_000)).toBe(true);
     const refused = wire.requests.filter((r) => r.status === 413).length;
@@ -206,6 +210,7 @@ test.concurrent('SIGKILL mid-batch and mid-accept: restarted on its spool, the r
     const wire = await c.drained();
     expectExactlyOnce(wire.events, 'kill', 3000);
     expect(wire.delivered).toBe(3001);
+    expect(wire.copies).toBe(0);
     expect(noIpAsked(wire.requests)).toEqual([]);
     const m = await readMetrics(c.relay.url);
     const accepted = metric(m, 'heed_relay_accepted_total', { endpoint: 'track' });
@@ -239,6 +244,7 @@ test.concurrent('SIGTERM: the batch in flight is finished and the process exits 
     const wire = await upstreamWire(upstream.url);
     expectExactlyOnce(wire.events, 'term', 500);
     expect(wire.delivered).toBe(501);
+    expect(wire.copies).toBe(0);
   } finally {
     await Promise.all([stop(relay), stop(upstream), tap.close()]);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -266,6 +272,7 @@ test.concurrent('GDPR: heed-privacy --base-url <relay>/api/app deletes upstream 
     expect(wire.events.filter((e) => e.properties.run === 'gdpr' || e.distinct_id === 'person-gdpr')).toEqual([]);
     expectExactlyOnce(wire.events, 'keep', 50);
     expect(wire.delivered).toBe(51);
+    expect(wire.copies).toBe(0);
     const tasks = (await (await fetch(`${c.upstream.url}/api/tasks`)).json()).tasks;
     expect(tasks).toEqual([expect.objectContaining({ kind: 'deletion', status: 'SUCCESS', distinct_ids: ['person-gdpr'], token: 'relay-token' })]);
   } finally {

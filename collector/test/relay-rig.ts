@@ -126,7 +126,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** A row of the upstream's request log, as its read API returns it. */
-export type WireRequest = RequestLog & { id: number };
+export type WireRequest = RequestLog;
 
 /** What reached the upstream collector: its request log for an endpoint and its stored events. */
 export async function upstreamWire(url: string, endpoint = '/track') {
@@ -136,6 +136,8 @@ export async function upstreamWire(url: string, endpoint = '/track') {
     requests,
     /** Items in answered-200 requests: every copy the upstream accepted, duplicates included. */
     delivered: requests.filter((r) => r.status === 200).reduce((n, r) => n + r.items, 0),
+    /** Events that arrived again with an `$insert_id` the upstream already had: copies on the wire. */
+    copies: requests.reduce((n, r) => n + r.duplicates, 0),
     events,
   };
 }

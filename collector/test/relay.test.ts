@@ -88,6 +88,7 @@ describe('accepting what mixpanel-browser and heed send', () => {
     const wire = await drained();
     expect(wire.events.map((e) => e.event).sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(wire.delivered).toBe(4);
+    expect(wire.copies).toBe(0);
     expect((await upstream.request('/api/profiles/user-1')).json.properties).toEqual({ plan: 'pro' });
     expect((await upstream.request('/api/groups/company/acme')).json.properties).toEqual({ size: 5 });
   });
@@ -125,6 +126,7 @@ describe('accepting what mixpanel-browser and heed send', () => {
     expect((await send('/track/', form([one]))).status).toBe(200);
     const wire = await drained();
     expect(wire.delivered).toBe(1);
+    expect(wire.copies).toBe(0);
     const m = await readMetrics(relay!.url);
     expect([metric(m, 'heed_relay_accepted_total', { endpoint: 'track' }), metric(m, 'heed_relay_duplicates_total', { endpoint: 'track' })]).toEqual([1, 2]);
   });
@@ -226,6 +228,7 @@ describe('forwarding', () => {
     expect(ok.every((r) => r.items <= 700 && r.bytes <= 64 * 1024)).toBe(true);
     expect(ok.some((r) => r.bytes > 48 * 1024)).toBe(true);
     expect(wire.delivered).toBe(2000);
+    expect(wire.copies).toBe(0);
     expect(wire.events.map((e) => e.properties.n)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
@@ -236,6 +239,7 @@ describe('forwarding', () => {
     await send('/track/', form(items));
     const wire = await drained();
     expect(wire.delivered).toBe(200);
+    expect(wire.copies).toBe(0);
     expect(wire.requests.filter((r) => r.status === 200).every((r) => r.bytes <= 20_000)).toBe(true);
     expect(logs().find((l) => String(l.msg).startsWith('upstream refused a batch as too large'))).toMatchObject({ endpoint: 'track', nowAtMost: expect.any(Number) });
 
@@ -272,6 +276,7 @@ describe('forwarding', () => {
     }
     const wire = await upstreamWire(upstream.collector.url);
     expect(wire.delivered).toBe(60);
+    expect(wire.copies).toBe(0);
     const failing = wire.requests.filter((r) => r.status !== 200);
     expect(failing.map((r) => [r.status, r.items])).toEqual([[500, 0], [500, 0], [0, 0], [0, 0]]);
     // After a failure the next attempt is a probe of one item; its success brings back full batches.

@@ -1,23 +1,17 @@
-import { trackerFactory, type Platform } from '../tracker';
+import { trackerFactory } from '../tracker';
+import type { Platform } from '../platform';
 import { cookieStore } from '../storage/cookie';
 import { webStorage } from '../storage/web-storage';
 import { memoryStore } from '../storage/memory';
 import { dropDatabaseIfEmpty, idbStore } from '../storage/indexeddb';
 import { jsonStore } from '../storage/json';
 import type { Config, Properties } from '../types';
+import { deviceProperties } from './device';
+import { listen, onUrlChange } from './navigation';
+import { referringDomain } from '../attribution';
 import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
-
-function os(ua: string): string {
-  return /Windows/.test(ua) ? 'Windows' : /iPhone|iPad|iPod/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android'
-    : /CrOS/.test(ua) ? 'Chrome OS' : /Mac/.test(ua) ? 'Mac OS X' : /Linux/.test(ua) ? 'Linux' : '';
-}
-
-function browser(ua: string): string {
-  return /Edg/.test(ua) ? 'Microsoft Edge' : /OPR\/|Opera/.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox'
-    : /Chrome\/|CriOS/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
-}
 
 /** Whether `indexedDB` can be used: where site data is blocked its getter throws a SecurityError. */
 const hasIndexedDB = (): boolean => {
@@ -28,7 +22,8 @@ const hasIndexedDB = (): boolean => {
   }
 };
 
-let url: string | undefined;
+let page: Properties | undefined;
+let fresh = false;
 
 const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
   cookieStore(prefix, {
@@ -36,6 +31,7 @@ const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
     days: config.cookie_expiration,
     secure: config.secure_cookie,
     crossSubdomain: config.cross_subdomain_cookie,
+    sameSite: config.cross_site_cookie ? 'None' : 'Lax',
   }, onFailure);
 
 const asDecision = (v: string | undefined) => (v === '0' || v === '1' ? v : undefined);
@@ -63,26 +59,25 @@ const platform: Platform = {
       (!config.ignore_gpc && truthy(n.globalPrivacyControl));
   },
   context() {
-    const ua = navigator.userAgent;
-    const p: Properties = { $os: os(ua), $browser: browser(ua), $screen_height: screen.height, $screen_width: screen.width };
+    const p = deviceProperties(navigator.userAgent, navigator.vendor || '');
+    p.$screen_height = screen.height;
+    p.$screen_width = screen.width;
     const ref = document.referrer;
     if (ref) {
       p.$referrer = ref;
-      try {
-        p.$referring_domain = new URL(ref).hostname;
-      } catch {
-        // an unparsable referrer keeps $referrer only
-      }
+      p.$referring_domain = referringDomain(ref);
     }
     return p;
   },
   page: () => {
     // Read once per task: a loop of track() calls shares it, a navigation comes in a later task.
-    if (url === undefined) {
-      url = location.href;
-      queueMicrotask(() => (url = undefined));
+    if (!fresh) {
+      fresh = true;
+      queueMicrotask(() => (fresh = false));
+      const href = location.href;
+      if (!page || page.$current_url !== href) page = { $current_url: href };
     }
-    return { $current_url: url };
+    return page!;
   },
   pageview: () => ({
     current_page_title: document.title,
@@ -97,9 +92,13 @@ const platform: Platform = {
       ? idbStore(token + ':', onFailure)
       : jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure)),
   purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : Promise.resolve(true)),
-  beacon: (url, body) =>
-    typeof navigator.sendBeacon === 'function' &&
-    navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' })),
+  beacon(url, body) {
+    try {
+      return navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' }));
+    } catch {
+      return false; // missing, or a page's broken wrapper: the batch stays queued
+    }
+  },
   online: () => navigator.onLine !== false,
   lifecycle(on) {
     addEventListener('pagehide', on.hide);
@@ -108,6 +107,8 @@ const platform: Platform = {
       if (document.visibilityState === 'hidden') on.hidden();
     });
   },
+  onUrlChange: (listener) => onUrlChange(listener, () => (fresh = false)),
+  listen,
   channel(name, receive) {
     if (typeof BroadcastChannel !== 'function') return () => undefined;
     const ch = new BroadcastChannel(name);

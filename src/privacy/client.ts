@@ -62,6 +62,15 @@ export interface PrivacyClientOptions {
   /** Retries of 429, 5xx and network errors. @default { limit: 5, backoff: 1000, maxDelay: 60000 } */
   retry?: RetryOptions;
   /**
+   * Called before each retry's wait, so a caller can say why it is waiting (the default retries
+   * can add up to half a minute or more). `attempt` is the attempt that failed (1 = the first),
+   * `waitMs` the wait before the next, `reason` e.g. `GET /data-deletions/v3.0/42: 503 from the GDPR API`.
+   * An exception it throws rejects the call.
+   * @default none
+   * @example createPrivacyClient({ ..., onRetry: (attempt, waitMs, reason) => console.warn(`${reason}; retry in ${waitMs} ms`) })
+   */
+  onRetry?: (attempt: number, waitMs: number, reason: string) => void;
+  /**
    * Per attempt, in ms; an attempt without an answer by then counts as a network error.
    * @default 30000
    */
@@ -151,6 +160,10 @@ export function createPrivacyClient(options: PrivacyClientOptions): PrivacyClien
     },
     timeout: positive('timeout', options.timeout, 30000),
   };
+  if (options.onRetry !== undefined) {
+    if (typeof options.onRetry !== 'function') throw new HeedError('createPrivacyClient: onRetry must be a function');
+    transport.onRetry = options.onRetry;
+  }
 
   async function create(kind: TaskKind, request: ExportRequest, signal?: AbortSignal): Promise<PrivacyTask[]> {
     const ids = checkIds(request?.distinctIds);

@@ -14,8 +14,10 @@ export const USAGE = `Usage: heed-privacy <delete|export|status|cancel> [options
 Options:
   --id <distinct_id>      a person to delete or export; repeatable
   --ids-file <file>       distinct_ids, one per line or CSV with the id first ('-' = stdin)
-  --task <task_id>        a job for status or cancel; repeatable
-  --kind deletion|export  what --task names (default deletion)
+  --task <task_id>        a job for status or cancel; repeatable ('export:<id>' and
+                          'deletion:<id>', as the privacy handler names them, work too)
+  --kind deletion|export  what --task names (default: a deletion, else an export
+                          with that id; each lookup is one request)
   --ccpa                  compliance type CCPA (default GDPR)
   --disclosure <type>     exports under CCPA: Data, Categories or Sources
   --wait                  poll until every job ends, showing progress
@@ -29,6 +31,8 @@ Options:
 Environment (tokens are never read from flags, so they stay out of shell history):
   MIXPANEL_GDPR_TOKEN     the GDPR OAuth token (Account Settings > Data & Privacy)
   MIXPANEL_PROJECT_TOKEN  the project token
+
+Each retry (429, 5xx, no answer) is reported on stderr with its wait.
 
 Exit status: 0 done (with --wait: every job SUCCESS), 1 a request failed or a job
 ended otherwise, 2 usage error, 130 interrupted.
@@ -53,9 +57,15 @@ type Command = (typeof COMMANDS)[number];
 
 /** Runs one command; resolves with the exit status and never throws for expected failures. */
 export async function runPrivacyCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let out: Printer | undefined;
+  // Retries can add up to half a minute or more: say each one instead of waiting in silence.
+  const onRetry = (attempt: number, waitMs: number, reason: string) => {
+    out?.end();
+    io.stderr.write(`heed-privacy: ${reason}; retry ${attempt} in ${(waitMs / 1000).toFixed(1)} s\n`);
+  };
   let parsed;
   try {
-    parsed = parse(argv, io);
+    parsed = parse(argv, io, onRetry);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`heed-privacy: ${error.message}\n\n${USAGE}`);
@@ -66,10 +76,10 @@ export async function runPrivacyCli(argv: readonly string[], io: CliIo): Promise
     return 0;
   }
   const { command, values, ids, tasks, client } = parsed;
-  const out = printer(io, !!values.json);
+  out = printer(io, !!values.json);
   try {
     if (command === 'cancel') {
-      for (const id of tasks) {
+      for (const { id } of tasks) {
         await client.cancelDeletion(id, { signal: io.signal });
         out.line({ kind: 'deletion', id, status: 'REVOKED' }, `deletion ${id} REVOKED (cancelled)`);
       }
@@ -77,17 +87,13 @@ export async function runPrivacyCli(argv: readonly string[], io: CliIo): Promise
     }
     let handles: Pick<PrivacyTask, 'kind' | 'id'>[];
     if (command === 'status') {
-      const kind: TaskKind = values.kind === 'export' ? 'export' : 'deletion';
-      handles = tasks.map((id) => ({ kind, id }));
+      const states: PrivacyTaskState[] = [];
+      for (const task of tasks) states.push(await findTask(client, task, io.signal));
       if (!values.wait) {
-        let ok = true;
-        for (const handle of handles) {
-          const state = await (kind === 'export' ? client.getExport(handle.id, { signal: io.signal }) : client.getDeletion(handle.id, { signal: io.signal }));
-          out.state(state);
-          ok &&= state.status === 'SUCCESS';
-        }
-        return ok ? 0 : 1;
+        for (const state of states) out.state(state);
+        return states.every((s) => s.status === 'SUCCESS') ? 0 : 1;
       }
+      handles = states;
     } else {
       const kind: TaskKind = command === 'delete' ? 'deletion' : 'export';
       const request = {
@@ -120,7 +126,7 @@ export async function runPrivacyCli(argv: readonly string[], io: CliIo): Promise
   }
 }
 
-function parse(argv: readonly string[], io: CliIo) {
+function parse(argv: readonly string[], io: CliIo, onRetry: PrivacyClientOptions['onRetry']) {
   let result;
   try {
     result = parseArgs({
@@ -155,13 +161,13 @@ function parse(argv: readonly string[], io: CliIo) {
 
   const ids = [...(values.id ?? [])];
   if (values['ids-file']) ids.push(...readIds(values['ids-file'], io));
-  const tasks = values.task ?? [];
+  if (values.kind !== undefined && values.kind !== 'deletion' && values.kind !== 'export') throw new UsageError('--kind is deletion or export');
+  const tasks = (values.task ?? []).map((task) => taskRef(task, values.kind as TaskKind | undefined));
   if (creates && tasks.length) throw new UsageError('--task is for status and cancel');
   if (!creates && ids.length) throw new UsageError('--id and --ids-file are for delete and export (use --task)');
   if (creates && !ids.length) throw new UsageError(`${command} needs --id or --ids-file`);
   if (!creates && !tasks.length) throw new UsageError(`${command} needs --task`);
-  if (values.kind !== undefined && values.kind !== 'deletion' && values.kind !== 'export') throw new UsageError('--kind is deletion or export');
-  if (command === 'cancel' && values.kind === 'export') throw new UsageError('exports cannot be cancelled (the API has no such call)');
+  if (command === 'cancel' && tasks.some((t) => t.kind === 'export')) throw new UsageError('exports cannot be cancelled (the API has no such call)');
   if (values.disclosure !== undefined && (command !== 'export' || !/^(data|categories|sources)$/i.test(values.disclosure))) {
     throw new UsageError('--disclosure is Data, Categories or Sources, for export');
   }
@@ -179,9 +185,37 @@ function parse(argv: readonly string[], io: CliIo) {
     ...(values.region ? { region: values.region as keyof typeof REGIONS } : {}),
     ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
     ...(chunk ? { limits: { deletion: chunk, export: chunk } } : {}),
+    onRetry,
     ...io.client,
   });
   return { command, values, ids, tasks, client };
+}
+
+interface TaskRef {
+  /** Unknown when neither --kind nor the id says: `status` then looks for both. */
+  kind?: TaskKind;
+  id: string;
+}
+
+/** A --task value: a task id, or the privacy handler's `deletion:<id>` / `export:<id>`. */
+function taskRef(task: string, kind: TaskKind | undefined): TaskRef {
+  const prefix = /^(deletion|export):(.+)$/.exec(task);
+  if (!prefix) return kind ? { kind, id: task } : { id: task };
+  if (kind && kind !== prefix[1]) throw new UsageError(`--task ${task} is ${prefix[1] === 'export' ? 'an export' : 'a deletion'}, not --kind ${kind}`);
+  return { kind: prefix[1] as TaskKind, id: prefix[2]! };
+}
+
+/**
+ * A job's state. Without a kind, a deletion with that id, else an export: task ids do not say
+ * which they are, and each kind has its own status route. Not found either way: the deletion's answer.
+ */
+async function findTask(client: PrivacyClient, task: TaskRef, signal: AbortSignal | undefined): Promise<PrivacyTaskState> {
+  const get = (kind: TaskKind) => (kind === 'export' ? client.getExport(task.id, { signal }) : client.getDeletion(task.id, { signal }));
+  if (task.kind) return get(task.kind);
+  const deletion = await get('deletion');
+  if (deletion.status !== 'NOT_FOUND') return deletion;
+  const exported = await get('export');
+  return exported.status === 'NOT_FOUND' ? deletion : exported;
 }
 
 function positiveNumber(name: string, text: string): number {

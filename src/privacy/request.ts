@@ -1,5 +1,8 @@
 import { PrivacyAuthError, PrivacyRateLimitError, PrivacyRequestError, type PrivacyRequestErrorCode } from './errors';
 import { abortReason, type Pacer } from './pacer';
+import { parseRetryAfter, retryDelay as nextDelay } from '../transport/retry';
+
+export { parseRetryAfter };
 
 export interface RetryOptions {
   /**
@@ -31,37 +34,23 @@ export interface Transport {
   retry: Required<RetryOptions>;
   /** Per attempt, in ms. */
   timeout: number;
+  /** Told of each retry before its wait (see `PrivacyClientOptions.onRetry`). */
+  onRetry?: (attempt: number, waitMs: number, reason: string) => void;
 }
 
 /** What one attempt got: an answer, or no answer at all (connection error, timeout). */
 export type Outcome = { status: number; retryAfter: string | null; text: string } | { networkError: unknown };
 
 /**
- * The one retry decision, in a fixed order: attempt limit → status 429/5xx (a `Retry-After` wins
- * over the backoff, and one longer than `maxDelay` means give up) → no answer at all → anything
- * else is final. Every GDPR call is retried, POSTs included: Mixpanel answers 429 before doing
- * anything, and a duplicated deletion job deletes nothing twice.
+ * The privacy client's use of the one retry policy (src/transport/retry.ts): `attempt` counts from
+ * 1, no jitter (one client, paced one request at a time), and a `Retry-After` longer than
+ * `maxDelay` ends the retries. Every GDPR call is retried, POSTs included: Mixpanel answers 429
+ * before doing anything, and a duplicated deletion job deletes nothing twice.
  * @returns the delay in ms before the next attempt, or `undefined` to stop.
  */
 export function retryDelay(retry: Required<RetryOptions>, attempt: number, outcome: Outcome, now = Date.now()): number | undefined {
-  if (attempt > retry.limit) return undefined;
-  const backoff = Math.min(retry.backoff * 2 ** (attempt - 1), retry.maxDelay);
-  if ('status' in outcome) {
-    if (outcome.status !== 429 && outcome.status < 500) return undefined;
-    const asked = parseRetryAfter(outcome.retryAfter, now);
-    if (asked === undefined) return backoff;
-    return asked > retry.maxDelay ? undefined : asked;
-  }
-  return backoff;
-}
-
-/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; `undefined` if absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  const failure = 'status' in outcome ? { status: outcome.status, retryAfter: parseRetryAfter(outcome.retryAfter, now) } : {};
+  return nextDelay(failure, attempt - 1, { base: retry.backoff, cap: retry.maxDelay, limit: retry.limit, jitter: false });
 }
 
 export interface Call {
@@ -86,6 +75,7 @@ export async function send(t: Transport, call: Call): Promise<unknown> {
     if (delay === undefined) return settle(outcome, call, attempt);
     // Held on the shared pacer: a 429 or a failing server concerns every request of this client.
     t.pacer.hold(delay);
+    t.onRetry?.(attempt, delay, `${call.method} ${call.path}: ${describe(outcome)}`);
   }
 }
 
@@ -112,6 +102,16 @@ async function once(t: Transport, url: string, call: Call): Promise<Outcome> {
     clearTimeout(timer);
     call.signal?.removeEventListener('abort', forward);
   }
+}
+
+/** What went wrong with one attempt, for a retry report: `503`, `429 (Retry-After 2)`, `no answer: fetch failed (ECONNREFUSED)`. */
+function describe(outcome: Outcome): string {
+  if ('status' in outcome) return `${outcome.status} from the GDPR API${outcome.retryAfter ? ` (Retry-After ${outcome.retryAfter})` : ''}`;
+  // Duck-typed: fetch's errors may come from another realm (a test runner's sandbox).
+  const error = outcome.networkError as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  const message = typeof error?.message === 'string' ? error.message : String(error);
+  const cause = error?.cause?.code ?? error?.cause?.message; // ECONNREFUSED, or undici's "bad port"
+  return `no answer: ${message}${typeof cause === 'string' && cause ? ` (${cause})` : ''}`;
 }
 
 function settle(outcome: Outcome, call: Call, attempts: number): unknown {

@@ -1,7 +1,7 @@
 /**
  * The script-tag stub, built to dist/heed-snippet.min.js and pasted into pages. It defines
- * `window.heed` at once, records every call in ONE ordered queue (people.*, get_group() chains and
- * named instances included) and loads the bundle, which replays the queue in the order the calls
+ * `window.heed` at once, records every call in ONE ordered queue (people.*, consent.*, get_group()
+ * chains and named instances included) and loads the bundle, which replays the queue in the order the calls
  * were made: an `opt_out_tracking()` queued before `identify()` takes effect first.
  * Getters called before the bundle arrives return undefined. Set `window.HEED_LIB_URL` to self-host.
  */
@@ -19,17 +19,18 @@ interface SnippetWindow {
   const names = (s: string) => s.split(' ');
   const make = (instance: string): Stub => {
     const stub = { _q: q } as Stub;
-    const people: Record<string, unknown> = (stub.people = {});
     for (const m of names(
-      'init track track_pageview identify alias reset register register_once unregister time_event set_config get_config get_distinct_id get_property set_group add_group remove_group opt_in_tracking opt_out_tracking has_opted_in_tracking has_opted_out_tracking clear_opt_in_out_tracking flush onConsentChange',
+      'init track track_pageview track_with_groups track_links track_forms identify alias reset register register_once unregister name_tag time_event disable enable set_config get_config get_api_host get_distinct_id get_property set_group add_group remove_group add_hook remove_hook start_batch_senders stop_batch_senders opt_in_tracking opt_out_tracking has_opted_in_tracking has_opted_out_tracking clear_opt_in_out_tracking start_session_recording stop_session_recording flush onConsentChange',
     )) {
       stub[m] = function (...args: unknown[]) {
         q.push([instance, m, args]);
         if (m === 'init' && args[2]) stub[args[2] as string] = make(args[2] as string);
       };
     }
-    for (const m of names('set set_once unset increment append union remove delete_user')) {
-      people[m] = (...args: unknown[]) => q.push([instance, 'people', args, m]);
+    // Sub-objects whose calls queue as [instance, 'people' | 'consent', args, method].
+    for (const [sub, list] of [['people', 'set set_once unset increment append union remove track_charge clear_charges delete_user'], ['consent', 'status hold own']]) {
+      const o: Record<string, unknown> = (stub[sub] = {});
+      for (const m of names(list)) o[m] = (...args: unknown[]) => void q.push([instance, sub, args, m]);
     }
     stub.get_group = (...key: unknown[]) => {
       const group: Record<string, unknown> = {};

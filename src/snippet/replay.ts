@@ -1,7 +1,7 @@
 import type { Heed } from '../types';
 
 /** One call the snippet recorded: instance name ('' = default), method, arguments, and for
- * `people` / `get_group` the inner method and its arguments. */
+ * `people` / `consent` / `get_group` the inner method (and for `get_group` its arguments). */
 export type QueuedCall = [instance: string, method: string, args: unknown[], inner?: string, innerArgs?: unknown[]];
 
 type Callable = Record<string, ((...args: unknown[]) => unknown) | undefined>;
@@ -15,7 +15,7 @@ export function replay(heed: Heed, queue: QueuedCall[]): void {
         get_group(...key: unknown[]): Callable;
       };
       if (!target) continue;
-      if (method === 'people') target.people[inner!]!(...args);
+      if (method === 'people' || method === 'consent') (target[method] as unknown as Callable)[inner!]!(...args);
       else if (method === 'get_group') target.get_group(...args)[inner!]!(...(innerArgs || []));
       else if (method === 'init' && instance === '') heed.init(args[0] as string, args[1] as object, args[2] as string);
       else target[method]!(...args);

@@ -1,28 +1,19 @@
 /** @jest-environment jsdom */
 import { createHeed, type ConsentSource, type ConsentStatus, type Heed, type InitConfig } from '../../src/entry/browser';
 import { cookies, localEntries, patch, refuseLocalStorage, resetBrowser, signal } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'consentTok';
 const FLAG = '__mp_opt_in_out_' + TOKEN;
 
-useNodeFetch();
-let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  await server.close();
-  resetBrowser();
-});
+const rig = useTracker(TOKEN);
 
 /** A tracker pointed at the test server; `changes` collects every onConsentChange call. */
 function start(config: InitConfig = {}) {
   const heed = createHeed();
   const changes: Array<[ConsentStatus, ConsentSource]> = [];
   heed.onConsentChange((status, source) => changes.push([status, source]));
-  heed.init(TOKEN, { api_host: server.url, batch_flush_interval_ms: 60_000, ...config });
+  heed.init(TOKEN, { api_host: rig.server.url, batch_flush_interval_ms: 60_000, ...config });
   return { heed, changes };
 }
 
@@ -156,10 +147,10 @@ describe('stored decisions', () => {
     const { heed } = start({ opt_out_tracking_by_default: true });
     expect(snapshot(heed)).toEqual({ status: 'granted', in: true, out: false, flag: '1' });
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('after consent', {}, (r) => results.push(r));
     await heed.flush();
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['after consent']);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['after consent']);
     expect(results).toEqual([1]);
   });
 
@@ -171,7 +162,7 @@ describe('stored decisions', () => {
     heed.opt_in_tracking();
     heed.track('later');
     await heed.flush();
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'later']);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'later']);
   });
 
   it("a stored '0' beats ignore_dnt, ignore_gpc and the absence of any signal", async () => {
@@ -179,13 +170,13 @@ describe('stored decisions', () => {
     const { heed } = start({ ignore_dnt: true, ignore_gpc: true });
     expect(snapshot(heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('blocked', {}, (r) => results.push(r));
     heed.people.set('a', 1, (r) => results.push(r));
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(results).toEqual([0, 0]);
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('an unknown stored value counts as no decision', () => {
@@ -253,8 +244,8 @@ describe('a decision stored under the other persistence type (or by mixpanel-bro
   const tracked = async (heed: Heed) => {
     heed.track('probe');
     await heed.flush();
-    await server.quiet();
-    return server.accepted('track').map((e) => e.event);
+    await rig.server.quiet();
+    return rig.server.accepted('track').map((e) => e.event);
   };
 
   it("a cookie '0' counts under the default localStorage flag, and moves into localStorage", async () => {
@@ -263,7 +254,7 @@ describe('a decision stored under the other persistence type (or by mixpanel-bro
     expect(snapshot(heed)).toEqual({ status: 'denied', in: false, out: true, flag: '0' });
     expect(cookies()[FLAG]).toBeUndefined();
     expect(await tracked(heed)).toEqual([]);
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
   });
 
   it("a cookie '1' counts too, and later decisions stay where heed keeps them", () => {
@@ -351,13 +342,13 @@ describe('a flag store that cannot be read', () => {
     expect(heed.has_opted_out_tracking()).toBe(true);
     expect(heed.has_opted_in_tracking()).toBe(false);
 
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 20; i++) heed.track('e' + i, { i }, (r) => results.push(r));
     heed.identify('someone');
     heed.people.set('a', 1, (r) => results.push(r));
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
     expect(results).toEqual(new Array(21).fill(0));
     expect(changes).toEqual([]);
   });

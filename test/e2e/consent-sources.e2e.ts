@@ -63,7 +63,8 @@ async function start(
       (heed.consent as ConsentWithSources)[name as 'fromTCF'](opts as never);
       heed.track_pageview();
     },
-    [TOKEN, { api_host: rig.apiHost, batch_flush_interval_ms: 100, ...config }, source, options] as const,
+    // Plain data on the way into the page (InitConfig's function options cannot cross it anyway).
+    [TOKEN, { api_host: rig.apiHost, batch_flush_interval_ms: 100, ...config } as Record<string, unknown>, source, options] as const,
   );
 }
 

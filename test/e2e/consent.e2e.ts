@@ -40,7 +40,7 @@ async function open(config: InitConfig = {}, initScript?: string, ctx?: BrowserC
     ([token, cfg]) => {
       heed.init(token as string, cfg as InitConfig);
     },
-    [TOKEN, { api_host: rig.apiHost, batch_flush_interval_ms: 200, ...config }] as const,
+    [TOKEN, { api_host: rig.apiHost, batch_flush_interval_ms: 200, ...config } as Record<string, unknown>] as const,
   );
   return page;
 }
@@ -136,7 +136,7 @@ describe('2. nothing before consent', () => {
   test('opt_out_tracking_by_default: 0 requests and 0 storage entries until opt-in, then $opt_in and tracking', async () => {
     const page = await open({ opt_out_tracking_by_default: true });
     const results = await page.evaluate(() => {
-      const outcomes: number[] = [];
+      const outcomes: unknown[] = [];
       for (let i = 0; i < 20; i++) heed.track('before consent', { i }, (r) => outcomes.push(r));
       heed.identify('user-1');
       heed.register({ plan: 'pro' });

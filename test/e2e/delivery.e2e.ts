@@ -63,7 +63,7 @@ async function open(config: InitConfig = {}, ctx?: BrowserContext, initScript?: 
 const init = (page: Page, config: InitConfig = {}) =>
   page.evaluate(([token, cfg]) => void heed.init(token as string, cfg as InitConfig), [
     TOKEN,
-    { api_host: rig.apiHost, batch_flush_interval_ms: 100, ...config },
+    { api_host: rig.apiHost, batch_flush_interval_ms: 100, ...config } as Record<string, unknown>,
   ] as const);
 
 const trackMany = (page: Page, event: string, n: number) =>

@@ -1,7 +1,9 @@
 /**
  * `npm run demo`, clicked through in Chromium: the shop's banner, with the collector's inspector
  * beside it. Events show up only after Accept, stop after Reject, and vanish after "Delete my
- * data"; "Download my data" returns that person's data and no one else's. Ctrl-C keeps the data.
+ * data"; "Download my data" returns that person's data and no one else's. The inspector answers
+ * the audit question from what arrived on the wire: no request before Accept, none after Reject
+ * but the refusal itself, the consent changes in order on the person's timeline. Ctrl-C keeps the data.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { runExample, type RunningExample } from './run-example';
 interface Row {
   event: string;
   distinct_id: string;
+  properties: Record<string, unknown>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'heed-demo-'));
@@ -55,7 +58,21 @@ async function visit(user: string): Promise<{ page: Page; inspector: FrameLocato
 
 /** Inspector rows of `user` (the distinct_id column). */
 const rowsOf = (inspector: FrameLocator, user: string) =>
-  inspector.locator('#events tbody tr').filter({ has: inspector.locator(`td:nth-child(3):text-is("${user}")`) });
+  inspector.locator('#events tbody tr').filter({ has: inspector.locator(`td:nth-child(3) a:text-is("${user}")`) });
+
+/** The requests view's rows for a device id: when each arrived, and where to. */
+async function requestsOf(inspector: FrameLocator, device: string): Promise<{ at: number; path: string }[]> {
+  await inspector.locator('#tab-requests').click();
+  await inspector.locator('#device').fill(device);
+  const rows = inspector.locator('#requests tbody tr');
+  await until(async () => (await rows.count()) > 0 && (await rows.locator('td:nth-child(7)').allTextContents()).every((t) => t.includes(device)));
+  const out = await rows.evaluateAll((trs) =>
+    trs.map((tr) => ({ at: Date.parse(tr.querySelector('time')!.getAttribute('datetime')!), path: tr.querySelector('.path')!.textContent! })),
+  );
+  await inspector.locator('#device').fill('');
+  await inspector.locator('#tab-events').click();
+  return out;
+}
 
 test('the banner, the inspector and both data requests, end to end', async () => {
   // Someone else's data, which must survive ada's requests.
@@ -72,12 +89,14 @@ test('the banner, the inspector and both data requests, end to end', async () =>
   expect(await rowsOf(inspector, 'ada').count()).toBe(0);
 
   // Accept: events appear in the inspector without a reload.
+  const accepted = Date.now();
   await page.click('#accept');
   await page.click('[data-product="flat white"]');
   await page.click('#checkout');
   await rowsOf(inspector, 'ada').filter({ hasText: 'Checked Out' }).waitFor();
   await rowsOf(inspector, 'ada').filter({ hasText: 'Added to Cart' }).waitFor();
   await inspector.locator('#profiles tbody tr', { hasText: 'ada' }).waitFor();
+  const device = String((await events({ distinct_id: 'ada', event: '$opt_in' }))[0]!.properties.$device_id);
 
   // Download my data: exactly ada's events, none of bob's.
   await page.click('#download');
@@ -90,6 +109,7 @@ test('the banner, the inspector and both data requests, end to end', async () =>
   expect(file.profiles.map((p) => p.distinct_id)).toEqual(['ada']);
 
   // Reject: clicks no longer reach the collector.
+  const rejected = Date.now();
   await page.click('#reject');
   expect(await page.textContent('#consent')).toBe('off');
   const shown = await rowsOf(inspector, 'ada').count();
@@ -99,13 +119,57 @@ test('the banner, the inspector and both data requests, end to end', async () =>
   expect(await events({ distinct_id: 'ada' })).toHaveLength(adas.length);
   expect(await rowsOf(inspector, 'ada').count()).toBe(shown);
 
-  // Delete my data: the job runs on the collector and ada's rows disappear from the inspector.
+  // The requests view, on the wire: this device sent nothing before Accept, and after Reject only
+  // the refusal itself (the opt-out's one profile $delete).
+  const wire = await requestsOf(inspector, device);
+  expect(wire.filter((r) => r.at < accepted)).toEqual([]);
+  expect(wire.filter((r) => r.at >= accepted).length).toBeGreaterThanOrEqual(3);
+  expect(wire.filter((r) => r.at >= rejected).map((r) => r.path)).toEqual(['/engage/']);
+  // A quiet stretch long enough to be drawn as one on the timeline.
+  await pause(Math.max(0, 3300 - (Date.now() - rejected)));
+
+  // Accept again: the signed-in shopper is named again, so new clicks are ada's, not a new $device:.
+  const again = Date.now();
+  await page.click('#accept');
+  await page.click('[data-product="espresso"]');
+  await until(() => events({ distinct_id: 'ada', event: 'Added to Cart' }).then((e) => e.length > 1));
+  expect((await events()).filter((e) => e.distinct_id.startsWith('$device:'))).toEqual([]);
+  const renamed = (await events({ event: '$identify' })).filter((e) => e.distinct_id === 'ada');
+  expect(renamed).toHaveLength(1);
+  expect(renamed[0]!.properties.$anon_distinct_id).toMatch(/^\$device:/);
+
+  // The timeline (the banner's link opens it beside the shop): the consent changes in order, a
+  // visible gap, and a refusal during which nothing arrived.
+  await page.click('#audit');
+  const consent = inspector.locator('#timeline-list li.kind-consent .title');
+  await until(async () => (await consent.count()) === 3);
+  expect(await consent.allTextContents()).toEqual(['opt-in ($opt_in)', 'opt-out: profile $delete', 'opt-in ($opt_in)']);
+  const kinds = await inspector.locator('#timeline-list li').evaluateAll((lis) => lis.map((li) => li.className));
+  const out = kinds.indexOf('kind-consent opt-out');
+  expect(kinds[out + 1]).toBe('gap'); // "nothing arrived for 3.x s"
+  expect(kinds[out + 2]).toBe('kind-consent opt-in');
+  expect(await inspector.locator('#refusals li').allTextContents()).toEqual([expect.stringMatching(/^Refused at .*: nothing arrived until the opt-in at /)]);
+  expect(await inspector.locator('#refusals li.good').count()).toBe(1);
+  const second = Date.parse((await inspector.locator('#timeline-list li.opt-in time').nth(1).getAttribute('datetime'))!);
+  expect(second).toBeGreaterThanOrEqual(again);
+  expect(await inspector.locator('#timeline-axis line.mark').count()).toBeGreaterThanOrEqual(8);
+
+  // The event-rate chart draws ada's and bob's events by name.
+  await inspector.locator('#tab-events').click();
+  await until(async () => (await inspector.locator('#rate-chart rect.bar').count()) > 0);
+  expect(await inspector.locator('#rate-legend li').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^Added to Cart \d+$/)]));
+
+  // Delete my data: the job runs on the collector and ada's rows disappear from the inspector,
+  // and her ids from the request log.
   await page.click('#delete');
   await page.waitForSelector('#request-status:text("deletion: SUCCESS")', { timeout: 20000 });
   await until(async () => (await rowsOf(inspector, 'ada').count()) === 0);
   await until(async () => (await inspector.locator('#profiles tbody tr', { hasText: 'ada' }).count()) === 0);
   expect(await events({ distinct_id: 'ada' })).toEqual([]);
   expect(await rowsOf(inspector, 'bob').count()).toBeGreaterThan(0);
+  const log = (await (await fetch(`${collector()}/api/inspector/requests?distinct_id=ada`)).json()) as { requests: unknown[] };
+  expect(log.requests).toEqual([]);
+  await inspector.locator('#tasks tbody tr', { hasText: 'removed' }).waitFor();
 
   // Ctrl-C (SIGTERM here): a clean stop, and the data stays in the file.
   for (const context of contexts) await context.close();

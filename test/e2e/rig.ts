@@ -20,11 +20,13 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+/** `mounts`: more URL prefixes served from directories (pages a test writes itself). */
+export async function startRig(mounts: Record<string, string> = {}): Promise<Rig> {
   const collector = await startCollector({
     port: 0,
     db: ':memory:',
     static: {
+      ...mounts,
       '/dist/': join(ROOT, 'dist'),
       '/pages/': join(__dirname, 'pages'),
       // The real mixpanel-browser, for the migration tests: what it stores is what heed inherits.

@@ -1,4 +1,7 @@
 /** The script-tag snippet: calls queued before the bundle loads are replayed in order. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed } from '../../src/types';
 import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, startRig, type Rig } from './rig';
@@ -13,8 +16,11 @@ declare global {
 
 let rig: Rig;
 let context: BrowserContext;
+// Pages a test writes, served by the collector itself: a page Playwright fulfils is not on the
+// loopback address space, and Chromium's Local Network Access would block its requests.
+const written = mkdtempSync(join(tmpdir(), 'heed-pages-'));
 beforeAll(async () => {
-  rig = await startRig();
+  rig = await startRig({ '/written/': written });
 });
 afterAll(() => rig?.close());
 beforeEach(async () => {
@@ -98,4 +104,54 @@ test('including the snippet and the bundle twice keeps the first instance and it
     return window.heed === first && window.heed.get_distinct_id() === id;
   });
   expect(same).toBe(true);
+});
+
+describe("README's consent banner, run unchanged with the snippet and with a plain script tag", () => {
+  const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const banner = /```html\n(<div id="banner"[\s\S]*?)```/.exec(README)![1];
+  const snippet = readFileSync(join(__dirname, '..', '..', 'dist', 'heed-snippet.min.js'), 'utf8');
+  // Only the project token and the host change: the page talks to the test collector.
+  const code = () => banner.replace("heed.init('YOUR_PROJECT_TOKEN', {", `heed.init('banner-token', { api_host: '${rig.apiHost}',`);
+  const pages: Record<string, () => string> = {
+    snippet: () => `<!doctype html><script>window.HEED_LIB_URL = '/dist/heed.iife.min.js';</script><script>${snippet}</script>${code()}`,
+    'plain script tag': () => `<!doctype html><script src="/dist/heed.iife.min.js"></script>${code()}`,
+  };
+
+  for (const [kind, html] of Object.entries(pages)) {
+    test(`${kind}: the banner shows while pending, Accept sends $opt_in, a returning visitor is not asked`, async () => {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const name = `banner-${kind.replace(/ /g, '-')}.html`;
+      writeFileSync(join(written, name), html());
+      await page.goto(`http://127.0.0.1:${rig.collector.port}/written/${name}`);
+      await page.waitForSelector('#banner:visible');
+      expect(await ingestRequests(rig)).toHaveLength(0);
+      await page.click('#yes');
+      await eventsAtLeast(rig, { event: '$opt_in' });
+      expect(await page.isVisible('#banner')).toBe(false);
+      await page.reload();
+      await page.waitForFunction(() => !(window.heed as unknown as Loaded)._q && window.heed.consent.status() === 'granted');
+      expect(await page.isVisible('#banner')).toBe(false);
+      expect(errors).toEqual([]);
+    });
+  }
+
+  test('consent.* and onConsentChange are queued by the snippet and replayed', async () => {
+    const page = await context.newPage();
+    const body = `<!doctype html><script>window.HEED_LIB_URL = '/dist/heed.iife.min.js';</script><script>${snippet}</script><script>
+      window.heard = [];
+      heed.init('queued-token', { api_host: '${rig.apiHost}', opt_out_tracking_by_default: true });
+      heed.onConsentChange((status, source) => window.heard.push(status + ':' + source));
+      heed.consent.hold('pending', 'cmp');
+      window.before = heed.consent.status();
+    </script>`;
+    writeFileSync(join(written, 'queued.html'), body);
+    await page.goto(`http://127.0.0.1:${rig.collector.port}/written/queued.html`);
+    await loaded(page);
+    expect(await page.evaluate(() => (window as unknown as { before: unknown }).before)).toBeUndefined();
+    expect(await page.evaluate(() => window.heed.consent.status())).toBe('pending');
+    await page.evaluate(() => window.heed.opt_in_tracking());
+    expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['granted:api']);
+  });
 });

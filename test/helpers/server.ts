@@ -12,6 +12,8 @@ export interface Recorded {
   endpoint: string;
   query: Record<string, string>;
   contentType: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
   /** The raw `data=` value after form decoding, before JSON or base64 decoding. */
   data: string;
   format: 'json' | 'base64' | 'none';
@@ -26,6 +28,8 @@ export interface TestServer {
   url: string;
   /** Every request, in arrival order, including refused ones. */
   requests: Recorded[];
+  /** TCP connections opened so far, including ones closed before a whole request arrived (an aborted send). */
+  readonly connections: number;
   /** Items of the requests to `endpoint` that were answered 200, in arrival order. */
   accepted(endpoint: 'track' | 'engage' | 'groups'): any[];
   /** Answer every later request with `status` (200 gives `{"status":1}`) until told otherwise. */
@@ -84,6 +88,7 @@ export async function startServer(): Promise<TestServer> {
         endpoint: url.pathname.split('/')[1] || '',
         query: Object.fromEntries(url.searchParams),
         contentType: String(req.headers['content-type'] || ''),
+        headers: req.headers,
         data: form.get('data') ?? '',
         ...decoded,
         status: answered,
@@ -96,6 +101,8 @@ export async function startServer(): Promise<TestServer> {
       });
     });
   });
+  let connections = 0;
+  server.on('connection', () => void connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -121,6 +128,9 @@ export async function startServer(): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     accepted: (endpoint) =>
       requests.filter((r) => r.endpoint === endpoint && r.status === 200).flatMap((r) => r.items),
     answer(s) {

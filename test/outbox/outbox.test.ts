@@ -1,7 +1,7 @@
 import { createOutbox, type Outbox, type OutboxOptions } from '../../src/outbox';
 import { post, type TransportOptions } from '../../src/transport';
 import { isHeedError, type HeedError } from '../../src/errors';
-import { ev, recordingStore, startBench, tick, type Bench } from './helpers';
+import { ev, recordingStore, startBench, tick, type Bench } from '../helpers/collector';
 
 // A fresh collector per test: a request still on its way from an earlier test cannot land here.
 let bench: Bench;

@@ -27,14 +27,17 @@ afterAll(async () => {
 const ENV = () => ({ MIXPANEL_GDPR_TOKEN: GDPR_TOKEN, MIXPANEL_PROJECT_TOKEN: TOKEN });
 
 /** Runs the command in-process; the client is unpaced (the collector's limit is off here). */
-async function run(args: string[], { env = ENV(), tty = false, signal }: { env?: Record<string, string>; tty?: boolean; signal?: AbortSignal } = {}) {
+async function run(
+  args: string[],
+  { env = ENV(), tty = false, signal, client = {} }: { env?: Record<string, string>; tty?: boolean; signal?: AbortSignal; client?: CliIo['client'] } = {},
+) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     env,
     stdout: { write: (t: string) => (stdout += t), isTTY: tty },
     stderr: { write: (t: string) => (stderr += t) },
-    client: { interval: 0 },
+    client: { interval: 0, ...client },
     ...(signal ? { signal } : {}),
   };
   const code = await runPrivacyCli(args, io);
@@ -58,6 +61,8 @@ describe('arguments', () => {
     [['delete', '--id', 'a', '--task', 't'], /--task is for status and cancel/],
     [['status', '--id', 'a'], /--id and --ids-file are for delete and export/],
     [['cancel', '--task', 't', '--kind', 'export'], /exports cannot be cancelled/],
+    [['cancel', '--task', 'export:t'], /exports cannot be cancelled/],
+    [['status', '--task', 'export:t', '--kind', 'deletion'], /is an export, not --kind deletion/],
     [['delete', '--id', 'a', '--disclosure', 'Data'], /--disclosure/],
     [['export', '--id', 'a', '--disclosure', 'All'], /--disclosure/],
     [['delete', '--id', 'a', '--region', 'mars'], /--region/],
@@ -125,6 +130,52 @@ describe('against the collector', () => {
     const cancel = await run(['cancel', '--task', id, ...base()]);
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/405/);
+  });
+
+  test('status finds an export without --kind, and takes the handler\'s "export:<id>" as well', async () => {
+    await track('cli-k');
+    const created = await run(['export', '--id', 'cli-k', '--json', ...base()]);
+    const { id } = JSON.parse(created.stdout);
+    const job = collector.db.prepare('SELECT status FROM gdpr_tasks WHERE id = ?').pluck();
+    while (job.get(id) !== 'SUCCESS') await new Promise((r) => setTimeout(r, 10));
+    const found = await run(['status', '--task', id, ...base()]);
+    expect(found.code).toBe(0);
+    expect(found.stdout).toMatch(new RegExp(`^export ${id} SUCCESS http://\\S+\\n$`));
+    expect((await run(['status', '--task', `export:${id}`, ...base()])).stdout).toBe(found.stdout);
+    // --kind still names one kind: a deletion with this id does not exist.
+    expect((await run(['status', '--task', id, '--kind', 'deletion', ...base()])).stdout).toBe(`deletion ${id} NOT_FOUND\n`);
+    expect(USAGE).toMatch(/--kind deletion\|export .*default: a deletion, else an export/s);
+  });
+
+  test('each retry and its wait is printed on stderr as it happens (no silent wait before an error)', async () => {
+    // The collector's own GDPR rate limit answers 429 with Retry-After: 1 to the second request.
+    const paced = await startCollector({ gdprToken: GDPR_TOKEN, gdprStepMs: 20, gdprMinIntervalMs: 1000 });
+    try {
+      const args = ['delete', '--id', 'cli-r1', '--id', 'cli-r2', '--chunk-size', '1', '--base-url', `${paced.url}/api/app`];
+      const result = await run(args);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^heed-privacy: POST \/data-deletions\/v3\.0: 429 from the GDPR API \(Retry-After 1\); retry 1 in 1\.0 s\n$/);
+    } finally {
+      await paced.close();
+    }
+    // Nobody listening: every attempt fails; each retry is said before its wait, then the error.
+    const closed = await new Promise<string>((resolve) => {
+      const server = require('node:http').createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const url = `http://127.0.0.1:${server.address().port}/api/app`;
+        server.close(() => resolve(url));
+      });
+    });
+    const started = Date.now();
+    const failed = await run(['status', '--task', 't-1', '--kind', 'deletion', '--base-url', closed], { client: { retry: { limit: 2, backoff: 100 } } });
+    expect(failed.code).toBe(1);
+    const lines = failed.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^heed-privacy: GET \/data-deletions\/v3\.0\/t-1: no answer: fetch failed \(ECONNREFUSED\); retry 1 in 0\.1 s$/),
+      expect.stringMatching(/; retry 2 in 0\.2 s$/),
+      expect.stringMatching(/^heed-privacy: GET \/data-deletions\/v3\.0\/t-1: no answer from the GDPR API \(3 attempts\)/),
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   test('a wrong token: exit 1 with the 401, and the token is never printed', async () => {

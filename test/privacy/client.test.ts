@@ -354,6 +354,23 @@ describe('retries', () => {
     expect(error.cause).toBeDefined();
   });
 
+  test('onRetry is told of each retry before its wait: the attempt that failed, the wait, why', async () => {
+    api.script({ status: 503 }, { status: 429, headers: { 'retry-after': '0' } }, 'hangup', deletionState('SUCCESS'));
+    const seen: [number, number, string][] = [];
+    const state = await client({ retry: { backoff: 20 }, onRetry: (attempt, waitMs, reason) => void seen.push([attempt, waitMs, reason]) }).getDeletion('t-9');
+    expect(state.status).toBe('SUCCESS');
+    expect(seen).toEqual([
+      [1, 20, 'GET /data-deletions/v3.0/t-9: 503 from the GDPR API'],
+      [2, 0, 'GET /data-deletions/v3.0/t-9: 429 from the GDPR API (Retry-After 0)'],
+      [3, 80, expect.stringMatching(/^GET \/data-deletions\/v3\.0\/t-9: no answer: /)],
+    ]);
+    expect(api.seen).toHaveLength(4);
+    // A reporter that throws fails the call loudly; one that is not a function is refused at once.
+    api.script({ status: 503 });
+    await expect(client({ onRetry: () => { throw new Error('reporter broke'); } }).getDeletion('t')).rejects.toThrow('reporter broke');
+    expect(() => client({ onRetry: 'console' as never })).toThrow(/onRetry must be a function/);
+  });
+
   test('no answer within `timeout` counts as a network error and is retried', async () => {
     api.script({ ...deletionState('PENDING'), delayMs: 400 }, deletionState('STAGING'));
     expect((await client({ timeout: 100 }).getDeletion('task-1')).status).toBe('STAGING');

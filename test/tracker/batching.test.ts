@@ -2,8 +2,6 @@
 import { createHeed } from '../../src/entry/browser';
 import { describeBatching } from '../helpers/batching-suite';
 import { resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
 
-// The same suite runs against the Node entry in test/node/batching.test.ts.
-useNodeFetch();
+// The same suite runs against the Node entry in test/entry/node-batching.test.ts.
 describeBatching(createHeed, resetBrowser);

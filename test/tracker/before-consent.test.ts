@@ -1,21 +1,12 @@
 /** @jest-environment jsdom */
 import { createHeed, type Heed, type InitConfig } from '../../src/entry/browser';
-import { localEntries, resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { localEntries } from '../helpers/browser';
+import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'pendingTok';
 const FLAG = '__mp_opt_in_out_' + TOKEN;
 
-useNodeFetch();
-let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  await server.close();
-  resetBrowser();
-});
+const rig = useTracker(TOKEN);
 
 /** Everything an app typically calls on page load, before the consent banner was answered. */
 function useEverything(heed: Heed, results: number[]) {
@@ -60,13 +51,13 @@ describe('nothing before consent (opt_out_tracking_by_default, no stored decisio
     ['cookie consent flag', { opt_out_tracking_persistence_type: 'cookie' } as InitConfig],
   ])('%s: sends nothing, stores nothing, calls back 0', async (_name, extra) => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, ...pending, ...extra });
+    heed.init(TOKEN, { api_host: rig.server.url, ...pending, ...extra });
     const results: number[] = [];
     const calls = useEverything(heed, results);
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
 
-    expect(server.requests).toHaveLength(0);
+    expect(rig.server.requests).toHaveLength(0);
     expect(localStorage.length).toBe(0);
     expect(sessionStorage.length).toBe(0);
     expect(document.cookie).toBe('');
@@ -76,7 +67,7 @@ describe('nothing before consent (opt_out_tracking_by_default, no stored decisio
 
   it('opt_in_tracking() stores 1, sends $opt_in at once, then tracks normally; earlier calls stay unsent', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true, batch_flush_interval_ms: 60_000 });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true, batch_flush_interval_ms: 60_000 });
     for (let i = 0; i < 20; i++) heed.track('before ' + i);
     heed.people.set('before', true);
 
@@ -86,59 +77,59 @@ describe('nothing before consent (opt_out_tracking_by_default, no stored decisio
     expect(heed.has_opted_out_tracking()).toBe(false);
 
     // `send_immediately`: it arrives without a flush and before the 60 s interval.
-    await server.waitForRequests(1);
-    expect(server.requests).toHaveLength(1);
-    const [optIn] = server.accepted('track');
+    await rig.server.waitForRequests(1);
+    expect(rig.server.requests).toHaveLength(1);
+    const [optIn] = rig.server.accepted('track');
     expect(optIn.event).toBe('$opt_in');
     expect(optIn.properties.distinct_id).toBe(heed.get_distinct_id());
     expect(optIn.properties.token).toBe(TOKEN);
 
     heed.track('after');
     await heed.flush();
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'after']);
-    expect(server.accepted('engage')).toEqual([]);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'after']);
+    expect(rig.server.accepted('engage')).toEqual([]);
     // Consent also lets the profile be stored.
     expect(Object.keys(localEntries()).sort()).toEqual([FLAG, `mp_${TOKEN}_mixpanel`]);
   });
 
   it('sends a custom track_event_name with track_properties', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true });
     heed.opt_in_tracking({ track_event_name: 'consent given', track_properties: { source: 'banner', level: 2 } });
-    await server.waitForRequests(1);
-    const [event] = server.accepted('track');
+    await rig.server.waitForRequests(1);
+    const [event] = rig.server.accepted('track');
     expect(event.event).toBe('consent given');
     expect(event.properties).toMatchObject({ source: 'banner', level: 2, token: TOKEN });
   });
 
   it('track: false skips the opt-in event but opens the gate', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true });
     heed.opt_in_tracking({ track: false });
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toHaveLength(0);
+    await rig.server.quiet();
+    expect(rig.server.requests).toHaveLength(0);
     expect(localStorage.getItem(FLAG)).toBe('1');
 
     heed.track('first real event');
     await heed.flush();
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['first real event']);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['first real event']);
   });
 
   it('a track function (Mixpanel passes one) is called instead of heed sending the event', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true });
     const calls: unknown[][] = [];
     heed.opt_in_tracking({ track: (name, props) => void calls.push([name, props]), track_properties: { a: 1 } });
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(calls).toEqual([['$opt_in', { a: 1 }]]);
-    expect(server.requests).toHaveLength(0);
+    expect(rig.server.requests).toHaveLength(0);
   });
 
   it('clear_opt_in_out_tracking() after an opt-in returns to pending and removes what consent allowed to store', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true });
     heed.opt_in_tracking({ track: false });
     heed.identify('user-1');
     heed.track('queued, not yet sent');
@@ -149,16 +140,16 @@ describe('nothing before consent (opt_out_tracking_by_default, no stored decisio
     expect(localStorage.length).toBe(0);
     heed.track('after clear');
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('a stored opt-in from an earlier page opens the gate at init', async () => {
     localStorage.setItem(FLAG, '1');
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, opt_out_tracking_by_default: true });
+    heed.init(TOKEN, { api_host: rig.server.url, opt_out_tracking_by_default: true });
     heed.track('returning visitor');
     await heed.flush();
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['returning visitor']);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['returning visitor']);
   });
 });

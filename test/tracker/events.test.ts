@@ -2,35 +2,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import heedDefault, { createHeed, type Heed, type InitConfig } from '../../src/entry/browser';
-import { resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'eventsTok';
 const PROFILE = `mp_${TOKEN}_mixpanel`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const VERSION = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
-useNodeFetch();
-let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  await server.close();
-  resetBrowser();
-});
+const rig = useTracker(TOKEN);
 
-function start(config: InitConfig = {}, token = TOKEN): Heed {
-  const heed = createHeed();
-  heed.init(token, { api_host: server.url, batch_flush_interval_ms: 60_000, ...config });
-  return heed;
-}
+const start = (config: InitConfig = {}, token = TOKEN): Heed => rig.start(config, token);
 
 /** Flush and return what arrived at /track, by event name (last one wins). */
 async function sent(heed: Heed): Promise<Record<string, any>> {
   await heed.flush();
-  return Object.fromEntries(server.accepted('track').map((e) => [e.event, e]));
+  return Object.fromEntries(rig.server.accepted('track').map((e) => [e.event, e]));
 }
 
 describe('event properties', () => {
@@ -60,7 +46,7 @@ describe('event properties', () => {
     const heed = start();
     for (let i = 0; i < 200; i++) heed.track('e', { i });
     await heed.flush();
-    const ids = server.accepted('track').map((e) => e.properties.$insert_id);
+    const ids = rig.server.accepted('track').map((e) => e.properties.$insert_id);
     expect(ids).toHaveLength(200);
     expect(new Set(ids).size).toBe(200);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9-]{1,36}$/);
@@ -68,7 +54,7 @@ describe('event properties', () => {
     const other = start({}, 'otherTok');
     other.track('e');
     await other.flush();
-    expect(ids).not.toContain(server.accepted('track')[200].properties.$insert_id);
+    expect(ids).not.toContain(rig.server.accepted('track')[200].properties.$insert_id);
   });
 
   it('keeps the device id across page loads (persisted profile)', async () => {
@@ -98,7 +84,7 @@ describe('event properties', () => {
     const long = 'x'.repeat(300);
     heed.track('y'.repeat(300), { long, nested: { deep: long }, list: [long] });
     await heed.flush();
-    const [e] = server.accepted('track');
+    const [e] = rig.server.accepted('track');
     expect(e.event).toBe('y'.repeat(255));
     expect(e.properties.long).toBe('x'.repeat(255));
     expect(e.properties.nested.deep).toHaveLength(255);
@@ -124,7 +110,7 @@ describe('event properties', () => {
       ok: 'yes',
     };
     Object.defineProperty(props, 'bad', { enumerable: true, get: () => { throw new Error('getter'); } });
-    const results: number[] = [];
+    const results: unknown[] = [];
     expect(() => heed.track('messy', props, (r) => results.push(r))).not.toThrow();
     const p = (await sent(heed)).messy.properties;
     expect(p.cyclic).toEqual({ n: 1 });
@@ -140,16 +126,16 @@ describe('event properties', () => {
 
   it('a non-string or empty event name calls back 0 and does not throw', async () => {
     const heed = start();
-    const results: number[] = [];
+    const results: unknown[] = [];
     const cb = (r: 0 | 1) => void results.push(r);
     const track = heed.track as (...args: unknown[]) => void;
     for (const name of [undefined, null, 42, {}, ['a'], '']) {
       expect(() => track(name, {}, cb)).not.toThrow();
     }
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(results).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('accepts Mixpanel’s argument shapes: (name), (name, props, cb), (name, props, options, cb)', async () => {
@@ -220,7 +206,7 @@ describe('identity', () => {
     heed.identify('user-1'); // no second $identify
     heed.track('after');
     await heed.flush();
-    const events = server.accepted('track');
+    const events = rig.server.accepted('track');
     expect(events.map((e) => e.event)).toEqual(['$identify', 'after']);
     expect(events[0].properties).toMatchObject({ distinct_id: 'user-1', $anon_distinct_id: anon, $device_id: device });
     expect(events[1].properties).toMatchObject({ distinct_id: 'user-1', $user_id: 'user-1', $device_id: device });
@@ -228,27 +214,34 @@ describe('identity', () => {
     expect(JSON.parse(localStorage.getItem(PROFILE)!)).toMatchObject({ distinct_id: 'user-1', $user_id: 'user-1' });
   });
 
-  it('identify ignores "$device:" ids and non-strings', async () => {
+  // mixpanel-browser 2.82 (issue 12): a "$device:" or empty id returns -1; a number is an id.
+  it('identify refuses "$device:" ids, empty ids and non-ids with -1, and takes a number as its string', async () => {
     const heed = start();
     const anon = heed.get_distinct_id();
-    heed.identify('$device:forged');
-    heed.identify('');
-    (heed.identify as (id: unknown) => void)(7);
+    expect(heed.identify('$device:forged')).toBe(-1);
+    expect(heed.identify('')).toBe(-1);
+    expect((heed.identify as (id: unknown) => unknown)({ id: 1 })).toBe(-1);
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(heed.get_distinct_id()).toBe(anon);
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
+    expect(heed.identify(7)).toBeUndefined();
+    expect(heed.get_distinct_id()).toBe('7');
   });
 
-  it('alias sends $create_alias with the original id, then identifies', async () => {
+  // mixpanel-browser 2.82 (issue 12): alias keeps the current distinct_id; the alias becomes $user_id.
+  it('alias sends $create_alias with the original id, then $identify, and keeps the distinct_id', async () => {
     const heed = start();
     const anon = heed.get_distinct_id();
-    heed.alias('new-id');
+    const queued = heed.alias('new-id');
     await heed.flush();
-    const events = server.accepted('track');
+    const events = rig.server.accepted('track');
     expect(events.map((e) => e.event)).toEqual(['$create_alias', '$identify']);
     expect(events[0].properties).toMatchObject({ alias: 'new-id', distinct_id: anon });
-    expect(heed.get_distinct_id()).toBe('new-id');
+    expect(queued).toMatchObject({ event: '$create_alias' });
+    expect(heed.get_distinct_id()).toBe(anon);
+    expect(heed.get_property('$user_id')).toBe('new-id');
+    expect(heed.alias(anon!)).toBe(-1);
   });
 
   it('reset gives a new device id and forgets the user and super properties', async () => {
@@ -278,7 +271,7 @@ describe('identity', () => {
     await heed.flush();
     heed.track('load');
     await heed.flush();
-    const [first, other, second] = server.accepted('track');
+    const [first, other, second] = rig.server.accepted('track');
     expect(first.properties.$duration).toBeGreaterThanOrEqual(0.05);
     expect(first.properties.$duration).toBeLessThanOrEqual(elapsed + 0.01);
     expect(other.properties).not.toHaveProperty('$duration');
@@ -289,7 +282,7 @@ describe('identity', () => {
 describe('lifecycle', () => {
   it('calls before init do not throw, call back 0 and send nothing', async () => {
     const heed = createHeed();
-    const results: number[] = [];
+    const results: unknown[] = [];
     const cb = (r: 0 | 1) => void results.push(r);
     expect(() => {
       heed.track('x', {}, cb);
@@ -317,7 +310,7 @@ describe('lifecycle', () => {
     expect(document.cookie).toBe('');
 
     // init afterwards works normally.
-    heed.init(TOKEN, { api_host: server.url });
+    heed.init(TOKEN, { api_host: rig.server.url });
     heed.track('after init');
     expect(Object.keys(await sent(heed))).toEqual(['after init']);
   });
@@ -331,7 +324,7 @@ describe('lifecycle', () => {
     const heed = start({ batch_size: 7 });
     const again = heed.init('secondTok', { api_host: 'http://127.0.0.1:9', batch_size: 1 });
     expect(again).toBe(heed);
-    expect(heed.get_config('api_host')).toBe(server.url);
+    expect(heed.get_config('api_host')).toBe(rig.server.url);
     expect(heed.get_config('batch_size')).toBe(7);
     heed.track('x');
     expect((await sent(heed)).x.properties.token).toBe(TOKEN);
@@ -341,8 +334,8 @@ describe('lifecycle', () => {
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const heed = createHeed();
-      heed.init('', { api_host: server.url });
-      const results: number[] = [];
+      heed.init('', { api_host: rig.server.url });
+      const results: unknown[] = [];
       heed.track('x', {}, (r) => results.push(r));
       await heed.flush();
       expect(results).toEqual([0]);
@@ -355,7 +348,7 @@ describe('lifecycle', () => {
 
   it('named instances: init(token, config, name) returns heed[name], with separate state and storage', async () => {
     const heed = start();
-    const other = heed.init('otherTok', { api_host: server.url, batch_flush_interval_ms: 60_000 }, 'other');
+    const other = heed.init('otherTok', { api_host: rig.server.url, batch_flush_interval_ms: 60_000 }, 'other');
     expect((heed as unknown as Record<string, unknown>).other).toBe(other);
     expect(other).not.toBe(heed);
     expect(other.get_distinct_id()).not.toBe(heed.get_distinct_id());

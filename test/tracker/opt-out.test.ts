@@ -1,33 +1,20 @@
 /** @jest-environment jsdom */
-import { createHeed, type InitConfig } from '../../src/entry/browser';
+import type { InitConfig } from '../../src/entry/browser';
 import { cookies, localEntries, resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'optOutTok';
 const FLAG = '__mp_opt_in_out_' + TOKEN;
 const PROFILE = `mp_${TOKEN}_mixpanel`;
 
-useNodeFetch();
-let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  await server.close();
-  resetBrowser();
-});
+const rig = useTracker(TOKEN);
 
-function start(config: InitConfig = {}) {
-  const heed = createHeed();
-  heed.init(TOKEN, { api_host: server.url, batch_flush_interval_ms: 60_000, ...config });
-  return heed;
-}
+const start = (config: InitConfig = {}) => rig.start(config);
 
 describe('opt_out_tracking purges what was queued', () => {
   it('20 queued events never reach the server: not at opt-out, not on flush, not after a later opt-in', async () => {
     const heed = start();
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 20; i++) heed.track('queued ' + i, { i }, (r) => results.push(r));
     heed.people.set('queued', true, (r) => results.push(r));
 
@@ -35,32 +22,32 @@ describe('opt_out_tracking purges what was queued', () => {
     // Dropped items are settled at once, as failures.
     expect(results).toEqual(new Array(21).fill(0));
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
 
     heed.opt_in_tracking();
     heed.track('after opt-in');
     await heed.flush();
-    await server.quiet();
-    expect(server.requests.map((r) => r.endpoint)).toEqual(['track', 'track']);
-    expect(server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'after opt-in']);
+    await rig.server.quiet();
+    expect(rig.server.requests.map((r) => r.endpoint)).toEqual(['track', 'track']);
+    expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['$opt_in', 'after opt-in']);
   });
 
   it('also drops events kept for retry after a server error', async () => {
     const heed = start();
-    server.answer(500);
+    rig.server.answer(500);
     heed.track('kept for retry');
     await expect(heed.flush()).rejects.toMatchObject({ name: 'HeedError', status: 500 });
-    expect(server.requests).toHaveLength(1);
+    expect(rig.server.requests).toHaveLength(1);
 
     heed.opt_out_tracking();
-    server.answer(200);
+    rig.server.answer(200);
     await heed.flush();
     heed.opt_in_tracking({ track: false });
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toHaveLength(1); // only the refused attempt
-    expect(server.accepted('track')).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toHaveLength(1); // only the refused attempt
+    expect(rig.server.accepted('track')).toEqual([]);
   });
 
   it('a queued callback that throws does not stop the opt-out from clearing storage', () => {
@@ -87,17 +74,41 @@ describe('opt_out_tracking purges what was queued', () => {
     expect(heed.get_property('a')).toBeUndefined();
   });
 
+  it('an onConsentChange listener that calls flush() during the opt-out sends nothing', async () => {
+    const heed = start();
+    for (let i = 0; i < 5; i++) heed.track('refused ' + i);
+    heed.people.set('refused', true);
+    const flushes: Array<Promise<void>> = [];
+    heed.onConsentChange((status) => {
+      if (status === 'denied') flushes.push(heed.flush());
+    });
+    heed.opt_out_tracking();
+    expect(flushes).toHaveLength(1);
+    await Promise.all(flushes);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
+    expect(rig.server.connections).toBe(0); // not even a send started and then aborted
+  });
+
+  it('flush() while tracking is not allowed resolves at once and sends nothing', async () => {
+    const heed = start({ opt_out_tracking_by_default: true });
+    heed.track('pending');
+    await expect(heed.flush()).resolves.toBeUndefined();
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
+  });
+
   it('drops what is tracked while opted out', async () => {
     const heed = start();
     heed.opt_out_tracking();
-    const results: number[] = [];
+    const results: unknown[] = [];
     heed.track('while out', {}, (r) => results.push(r));
     heed.people.increment('n', (r) => results.push(r));
     heed.get_group('g', 'x').set('a', 1, (r) => results.push(r));
     await heed.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(results).toEqual([0, 0, 0]);
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
   });
 });
 
@@ -127,8 +138,8 @@ describe('opt_out_tracking clears persistence', () => {
     expect(localEntries()).toEqual({ [FLAG]: '0' });
     expect(Object.keys(cookies())).toEqual([]);
     await heed.flush();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('a later page load stays opted out and writes nothing but the flag', async () => {
@@ -138,9 +149,9 @@ describe('opt_out_tracking clears persistence', () => {
     next.track('x');
     next.register({ a: 1 });
     await next.flush();
-    await server.quiet();
+    await rig.server.quiet();
     expect(localEntries()).toEqual({ [FLAG]: '0' });
-    expect(server.requests).toEqual([]);
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('clear_opt_in_out_tracking() after an opt-out: the fresh identity is stored, so the next page keeps it', async () => {
@@ -151,13 +162,13 @@ describe('opt_out_tracking clears persistence', () => {
     expect(heed.consent.status()).toBe('granted');
     heed.track('after clear');
     await heed.flush();
-    const device = server.accepted('track')[0].properties.$device_id;
+    const device = rig.server.accepted('track')[0].properties.$device_id;
     expect(JSON.parse(localStorage.getItem(PROFILE)!)).toMatchObject({ $device_id: device });
 
     const next = start();
     next.track('next page');
     await next.flush();
-    expect(server.accepted('track')[1].properties.$device_id).toBe(device);
+    expect(rig.server.accepted('track')[1].properties.$device_id).toBe(device);
   });
 
   it('clear_persistence: false keeps the profile and the identity', () => {
@@ -176,13 +187,13 @@ describe('opt_out_tracking deletes the profile of an identified user', () => {
     const heed = start();
     heed.identify('user-9');
     await heed.flush(); // the $identify event
-    const before = server.requests.length;
+    const before = rig.server.requests.length;
     const deviceId = heed.get_property('$device_id');
 
     heed.opt_out_tracking();
-    await server.waitForRequests(before + 1);
-    await server.quiet();
-    const sent = server.requests.slice(before);
+    await rig.server.waitForRequests(before + 1);
+    await rig.server.quiet();
+    const sent = rig.server.requests.slice(before);
     expect(sent).toHaveLength(1);
     expect(sent[0].path).toBe('/engage/');
     expect(sent[0].items).toEqual([
@@ -194,28 +205,28 @@ describe('opt_out_tracking deletes the profile of an identified user', () => {
     const heed = start();
     heed.register({ plan: 'pro' });
     heed.opt_out_tracking();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
   });
 
   it('sends nothing with delete_user: false', async () => {
     const heed = start();
     heed.identify('user-9');
     await heed.flush();
-    const before = server.requests.length;
+    const before = rig.server.requests.length;
     heed.opt_out_tracking({ delete_user: false });
-    await server.quiet();
-    expect(server.requests).toHaveLength(before);
+    await rig.server.quiet();
+    expect(rig.server.requests).toHaveLength(before);
   });
 
   it('deletes a user identified on an earlier page (the identity is persisted)', async () => {
     start().identify('user-9');
-    await server.quiet();
-    const before = server.requests.length;
+    await rig.server.quiet();
+    const before = rig.server.requests.length;
     const next = start();
     next.opt_out_tracking();
-    await server.waitForRequests(before + 1);
-    expect(server.requests[before].items[0]).toMatchObject({ $distinct_id: 'user-9', $delete: '' });
+    await rig.server.waitForRequests(before + 1);
+    expect(rig.server.requests[before].items[0]).toMatchObject({ $distinct_id: 'user-9', $delete: '' });
   });
 
   it('sends nothing when tracking was not allowed (pending or denied)', async () => {
@@ -228,7 +239,7 @@ describe('opt_out_tracking deletes the profile of an identified user', () => {
     const pending = start({ opt_out_tracking_by_default: true });
     pending.identify('user-9');
     pending.opt_out_tracking();
-    await server.quiet();
-    expect(server.requests).toEqual([]);
+    await rig.server.quiet();
+    expect(rig.server.requests).toEqual([]);
   });
 });

@@ -1,25 +1,15 @@
 /** @jest-environment jsdom */
 import { createHeed, type Heed } from '../../src/entry/browser';
-import { resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { useTracker } from '../helpers/tracker';
 import { ingestionValidator } from '../helpers/openapi';
 
 const TOKEN = 'peopleTok';
 
-useNodeFetch();
-let server: TestServer;
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  await server.close();
-  resetBrowser();
-});
+const rig = useTracker(TOKEN);
 
 function identified(): Heed {
   const heed = createHeed();
-  heed.init(TOKEN, { api_host: server.url, batch_flush_interval_ms: 60_000 });
+  heed.init(TOKEN, { api_host: rig.server.url, batch_flush_interval_ms: 60_000 });
   heed.identify('user-1');
   return heed;
 }
@@ -49,7 +39,7 @@ describe('people', () => {
     heed.people.delete_user(cb);
     await heed.flush();
 
-    const ops = server.accepted('engage');
+    const ops = rig.server.accepted('engage');
     const target = { $token: TOKEN, $distinct_id: 'user-1', $device_id: device, $user_id: 'user-1' };
     expect(ops).toEqual([
       { ...target, $set: { name: 'Ada' } },
@@ -69,16 +59,16 @@ describe('people', () => {
       { ...target, $remove: { tags: 'a' } },
       { ...target, $delete: '' },
     ]);
-    expect(server.requests.filter((r) => r.endpoint === 'engage').every((r) => r.path === '/engage/')).toBe(true);
+    expect(rig.server.requests.filter((r) => r.endpoint === 'engage').every((r) => r.path === '/engage/')).toBe(true);
     expect(results).toEqual(new Array(10).fill(1));
   });
 
   it('targets the anonymous $device: id before identify', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url });
+    heed.init(TOKEN, { api_host: rig.server.url });
     heed.people.set('a', 1);
     await heed.flush();
-    const [op] = server.accepted('engage');
+    const [op] = rig.server.accepted('engage');
     expect(op.$distinct_id).toBe(heed.get_distinct_id());
     expect(op.$distinct_id).toMatch(/^\$device:/);
     expect(op).not.toHaveProperty('$user_id');
@@ -97,13 +87,13 @@ describe('groups', () => {
     heed.track('three');
     await heed.flush();
 
-    const events = server.accepted('track').filter((e) => e.event !== '$identify');
+    const events = rig.server.accepted('track').filter((e) => e.event !== '$identify');
     expect(events.map((e) => [e.event, e.properties.company])).toEqual([
       ['one', ['acme']],
       ['two', ['acme', 'beta']],
       ['three', ['beta']],
     ]);
-    expect(server.accepted('engage').map(({ $set, $union, $remove }) => ({ $set, $union, $remove }))).toEqual([
+    expect(rig.server.accepted('engage').map(({ $set, $union, $remove }) => ({ $set, $union, $remove }))).toEqual([
       { $set: { company: ['acme'] } },
       { $union: { company: ['beta'] } },
       { $union: { company: ['beta'] } },
@@ -127,7 +117,7 @@ describe('groups', () => {
     await heed.flush();
 
     const target = { $token: TOKEN, $group_key: 'company', $group_id: 'acme' };
-    expect(server.accepted('groups')).toEqual([
+    expect(rig.server.accepted('groups')).toEqual([
       { ...target, $set: { plan: 'enterprise' } },
       { ...target, $set: { seats: 10 } },
       { ...target, $set_once: { since: '2020' } },
@@ -136,7 +126,7 @@ describe('groups', () => {
       { ...target, $remove: { tags: 'a' } },
       { ...target, $delete: '' },
     ]);
-    expect(server.requests.filter((r) => r.endpoint === 'groups').every((r) => r.path === '/groups/')).toBe(true);
+    expect(rig.server.requests.filter((r) => r.endpoint === 'groups').every((r) => r.path === '/groups/')).toBe(true);
     expect(results).toEqual([1, 1, 1, 1, 1, 1]);
   });
 });
@@ -155,7 +145,7 @@ describe('Mixpanel ingestion OpenAPI spec', () => {
 
   it('accepts what heed sends to /track, /engage and /groups', async () => {
     const heed = createHeed();
-    heed.init(TOKEN, { api_host: server.url, api_payload_format: 'base64' });
+    heed.init(TOKEN, { api_host: rig.server.url, api_payload_format: 'base64' });
     heed.register({ plan: 'pro' });
     heed.track('anonymous', { n: 1, s: 'é ✓', nested: { a: [1, 'b'] }, when: new Date() });
     heed.track_pageview();
@@ -182,7 +172,7 @@ describe('Mixpanel ingestion OpenAPI spec', () => {
     await heed.flush();
 
     const counts: Record<string, number> = {};
-    for (const r of server.requests) {
+    for (const r of rig.server.requests) {
       expect(r.format).toBe('base64');
       expect(r.contentType).toBe('application/x-www-form-urlencoded');
       expect(validate(r.endpoint, r.items)).toEqual([]);

@@ -36,7 +36,9 @@ function identified() {
 }
 
 heed.onConsentChange((status) => {
-  if (status === 'granted' && user) heed.people.set({ $name: user });
+  // A refusal replaces the identity with a new anonymous one (nothing of the person stays), so a
+  // later "yes" from a signed-in shopper must name them again; their new clicks are theirs.
+  if (status === 'granted' && user) identified().people.set({ $name: user });
   render();
 });
 
@@ -72,8 +74,15 @@ $('checkout').onclick = () => {
 };
 
 $('accept').onclick = () => heed.opt_in_tracking();
-// "Reject" stops tracking; erasing what was already collected is what "Delete my data" does.
-$('reject').onclick = () => heed.opt_out_tracking({ delete_user: false });
+// "Reject" stops tracking. For a signed-in shopper heed sends one `$delete` of their profile (the
+// default), the last request before silence: the inspector's timeline shows the refusal there.
+// Erasing their events too is what "Delete my data" does.
+$('reject').onclick = () => heed.opt_out_tracking();
+// The inspector beside the shop, on this shopper's timeline: what arrived, and when.
+$('audit').onclick = (event) => {
+  event.preventDefault();
+  $('inspector').src = config.inspector + '#timeline=' + encodeURIComponent(user || heed.get_distinct_id());
+};
 
 /** Ask the backend (heed/privacy) for a deletion or an export, then follow the job to its end. */
 async function dataRequest(kind) {

@@ -3,7 +3,7 @@
  * fromConsentMode against the real gtag snippet (`function gtag(){dataLayer.push(arguments);}`),
  * run as a page script: its entries are `Arguments` objects, not arrays.
  */
-import { fromConsentMode } from '../../src/consent/sources';
+import { fromConsentMode } from '../../../src/consent/sources';
 import { FLAG, stillParsing, stored, useWorld } from './setup';
 
 const world = useWorld();

@@ -3,7 +3,7 @@
  * fromSignal (any banner) and the CMP presets built on it, each against a stand-in for the vendor's
  * documented page API (their scripts cannot load here).
  */
-import { fromCookiebot, fromDidomi, fromKlaro, fromOneTrust, fromSignal, fromUsercentrics } from '../../src/consent/sources';
+import { fromCookiebot, fromDidomi, fromKlaro, fromOneTrust, fromSignal, fromUsercentrics } from '../../../src/consent/sources';
 import { FLAG, gpcOn, stillParsing, useWorld } from './setup';
 
 const world = useWorld();

@@ -1,6 +1,7 @@
-import { trackerFactory, type Platform } from '../../src/tracker';
+import { trackerFactory } from '../../src/tracker';
+import type { Platform } from '../../src/platform';
 import { memoryStore } from '../../src/storage/memory';
-import { recordingStore, startBench, tick, type Bench } from './helpers';
+import { recordingStore, startBench, tick, type Bench } from '../helpers/collector';
 
 /**
  * How the tracker wires the outbox to a platform (`Platform.outbox / purge / beacon / online /

@@ -4,8 +4,8 @@
  * and against the IAB's own implementation (@iabgpp/cmpapi), whose parsedSections are flat objects.
  */
 import { CmpApi, GppModel } from '@iabgpp/cmpapi';
-import { fromGPP, fromTCF } from '../../src/consent/sources';
-import { createGppCmp, createTcfCmp } from '../../src/testing';
+import { fromGPP, fromTCF } from '../../../src/consent/sources';
+import { createGppCmp, createTcfCmp } from '../../../src/testing';
 import { FLAG, stored, useWorld } from './setup';
 
 const world = useWorld();

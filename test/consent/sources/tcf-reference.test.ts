@@ -6,8 +6,8 @@
  */
 import { CmpApi, CmpApiModel } from '@iabtechlabtcf/cmpapi';
 import { GVL, PurposeRestriction, RestrictionType, TCModel, TCString } from '@iabtechlabtcf/core';
-import { fromTCF } from '../../src/consent/sources';
-import { createTcfCmp } from '../../src/testing';
+import { fromTCF } from '../../../src/consent/sources';
+import { createTcfCmp } from '../../../src/testing';
 import { FLAG, useWorld } from './setup';
 
 const world = useWorld();

@@ -3,8 +3,8 @@
  * fromTCF against the spec-following fake `__tcfapi` (heed/testing): each case checks the opt-in /
  * opt-out calls (through listeners and $opt_in), what reaches the server, and what is stored.
  */
-import { fromTCF } from '../../src/consent/sources';
-import { createTcfCmp } from '../../src/testing';
+import { fromTCF } from '../../../src/consent/sources';
+import { createTcfCmp } from '../../../src/testing';
 import { FLAG, PROFILE, gpcOn, stillParsing, stored, useWorld } from './setup';
 
 const world = useWorld();
@@ -313,7 +313,7 @@ describe('the fake __tcfapi follows the spec', () => {
 });
 
 it('combines with another source with AND, and opts in once when both agree', async () => {
-  const { fromSignal } = await import('../../src/consent/sources');
+  const { fromSignal } = await import('../../../src/consent/sources');
   const cmp = createTcfCmp();
   const w = await world({ opt_out_tracking_by_default: true });
   let banner: boolean | undefined;

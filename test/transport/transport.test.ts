@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeedError, isHeedError } from '../../src/errors';
 import { post, retryDelay, type TransportOptions } from '../../src/transport';
-import { ev, startBench, type Bench } from './helpers';
+import { ev, startBench, type Bench } from '../helpers/collector';
 
 const CAP = 600_000;
 const bound = (attempt: number) => Math.min(CAP, 2000 * 2 ** attempt);

@@ -3,7 +3,7 @@
  * The tracker's side of consent sources: `consent.hold` and the `source` option of
  * opt_in/opt_out, driven directly, with what reaches a real server and what is stored.
  */
-import { localEntries } from '../helpers/browser';
+import { localEntries } from '../../helpers/browser';
 import { FLAG, PROFILE, stored, useWorld } from './setup';
 
 const world = useWorld();
@@ -13,7 +13,7 @@ describe('hold("pending")', () => {
     const w = await world();
     const before = localEntries(); // what init stored (tracking was allowed then)
     w.heed.consent.hold('pending', 'tcf');
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 5; i++) w.heed.track('while waiting', { i }, (r) => void results.push(r));
     w.heed.identify('user-1');
     w.heed.register({ plan: 'pro' });
@@ -45,7 +45,7 @@ describe('hold("pending")', () => {
   it('a first grant (opt_in_tracking with a source) drops the waiting calls and calls back 0', async () => {
     const w = await world({ opt_out_tracking_by_default: true });
     w.heed.consent.hold('pending', 'tcf');
-    const results: number[] = [];
+    const results: unknown[] = [];
     w.heed.track('before consent', {}, (r) => void results.push(r));
     w.heed.opt_in_tracking({ source: 'tcf' });
 
@@ -66,7 +66,7 @@ describe('hold("pending")', () => {
   it('keeps at most 100 calls; the rest are refused at once', async () => {
     const w = await world({}, '1');
     w.heed.consent.hold('pending', 'tcf');
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 103; i++) w.heed.track('e' + i, {}, (r) => void results.push(r));
     expect(results).toEqual([0, 0, 0]);
     w.heed.consent.hold(undefined, 'tcf');
@@ -79,7 +79,7 @@ describe('hold("pending")', () => {
     try {
       jest.setSystemTime(Date.now());
       w.heed.consent.hold('pending', 'tcf');
-      const results: number[] = [];
+      const results: unknown[] = [];
       w.heed.track('stale', {}, (r) => void results.push(r));
       jest.setSystemTime(Date.now() + 31_000);
       w.heed.track('fresh');

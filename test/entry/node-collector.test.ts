@@ -21,7 +21,7 @@ describe('Node entry → collector', () => {
   it('await flush() delivers 500 events in batches of 50, each stored once with its distinct_id', async () => {
     const heed = createHeed();
     heed.init(TOKEN, { api_host: collector.url, batch_size: 50, batch_flush_interval_ms: 60_000 });
-    const results: number[] = [];
+    const results: unknown[] = [];
     for (let i = 0; i < 250; i++) heed.track('step', { i }, (r) => results.push(r));
     const anonymous = heed.get_distinct_id()!;
     heed.identify('user-42');

@@ -2,10 +2,10 @@
  * What the consent-source tests share: a real HTTP server counting what arrives, a tracker pointed
  * at it, and a record of every consent change with its source.
  */
-import { createHeed, type ConsentSource, type ConsentStatus, type Heed, type InitConfig } from '../../src/entry/browser';
-import { localEntries, patch, resetBrowser } from '../helpers/browser';
-import { useNodeFetch } from '../helpers/fetch';
-import { startServer, type TestServer } from '../helpers/server';
+import { createHeed, type ConsentSource, type ConsentStatus, type Heed, type InitConfig } from '../../../src/entry/browser';
+import { localEntries, patch, resetBrowser } from '../../helpers/browser';
+import { useNodeFetch } from '../../helpers/fetch';
+import { startServer, type TestServer } from '../../helpers/server';
 
 export const TOKEN = 'sourcesTok';
 export const FLAG = '__mp_opt_in_out_' + TOKEN;
@@ -28,10 +28,11 @@ const worlds: World[] = [];
 export function useWorld(): (config?: InitConfig, stored?: '1' | '0') => Promise<World> {
   useNodeFetch();
   afterEach(async () => {
-    // Silence this test's trackers (their queues and timers) before the next test's storage and server.
+    // Silence this test's trackers before the next test's storage and server: deliver what they
+    // may send, then close their gates (a closed gate also holds back what is still queued).
     for (const w of worlds.splice(0)) {
-      w.heed.consent.hold('denied', 'test');
       await w.heed.flush();
+      w.heed.consent.hold('denied', 'test');
       await w.server.close();
     }
     resetBrowser();

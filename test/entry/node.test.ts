@@ -66,7 +66,7 @@ describe('Node entry', () => {
       expect(heed.has_opted_out_tracking()).toBe(true);
       expect(heed.has_opted_in_tracking()).toBe(false);
       expect(heed.consent.status()).toBe('denied');
-      const results: number[] = [];
+      const results: unknown[] = [];
       heed.track('x', {}, (r) => results.push(r));
       heed.identify('u');
       heed.people.set('a', 1, (r) => results.push(r));

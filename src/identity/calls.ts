@@ -1,0 +1,74 @@
+import type { Properties, PropertyValue, RegisterOptions, TrackedEvent } from '../types';
+import type { Hooks } from '../hooks';
+import type { InternalOptions } from '../pipeline';
+import { DEVICE_PREFIX, type Identity } from './profile';
+
+/** Ids Mixpanel refuses as a distinct_id (ingestion docs), compared trimmed and lower-cased. */
+const DISALLOWED = '00000000-0000-0000-0000-000000000000 anon anonymous nil none null n/a na undefined unknown <nil> 0 -1 true false [] {}'.split(' ');
+
+/** `id` as a distinct_id (a finite number as its string), or `undefined` for one Mixpanel would refuse. */
+export function distinctId(id: unknown): string | undefined {
+  const s = typeof id === 'number' && isFinite(id) ? String(id) : id;
+  return typeof s === 'string' && s && s.length <= 255 && DISALLOWED.indexOf(s.trim().toLowerCase()) < 0 ? s : undefined;
+}
+
+export interface CallParts {
+  identity: Identity;
+  hooks: Hooks;
+  track(event: string, props: Properties, options: InternalOptions): TrackedEvent | undefined;
+  /** `people.set_once`, for the first touch on identify. */
+  setOnce(props: Properties): unknown;
+  warn(message: string): void;
+}
+
+/**
+ * mixpanel-browser's identity calls over the profile: their `before_*` hooks, the ids they refuse,
+ * and the events they send (`$identify`, `$create_alias`, without hooks as mixpanel-browser sends them).
+ */
+export function identityCalls({ identity, hooks, track, setOnce, warn }: CallParts) {
+  const refuse = (what: string, id: unknown) => (warn(`${what}: ${JSON.stringify(id)} is not a usable distinct_id`), -1 as const);
+
+  function identify(id: unknown): -1 | undefined {
+    const ran = hooks.run('before_identify', id);
+    if (!ran) return -1;
+    const next = distinctId(ran[0]);
+    if (next === undefined || next.indexOf(DEVICE_PREFIX) === 0) return refuse('identify', ran[0]);
+    const previous = identity.identify(next);
+    if (previous === undefined) return undefined;
+    track('$identify', { distinct_id: next, $anon_distinct_id: previous }, { skip_hooks: true });
+    // A first touch with a campaign goes on the person's profile (with the first referrer), once.
+    const p = identity.profile;
+    const first = p.__first_touch as Properties | undefined;
+    if (first) setOnce(p.$initial_referrer === undefined ? first : { ...first, $initial_referrer: p.$initial_referrer, $initial_referring_domain: p.$initial_referring_domain });
+    return undefined;
+  }
+
+  return {
+    identify,
+    /** `-2`: the alias is the old People id; `-1`: it is the current id (identified instead) or unusable. */
+    alias(alias: unknown, original?: unknown): TrackedEvent | -1 | -2 | undefined {
+      const id = distinctId(alias);
+      if (id === undefined) return refuse('alias', alias);
+      if (id === identity.profile.$people_distinct_id) return warn('alias: that id is an existing People id'), -2;
+      const from = original === undefined ? identity.profile.distinct_id : distinctId(original);
+      if (from === undefined) return refuse('alias', original);
+      if (id === from) return identify(id), -1;
+      identity.alias(id);
+      const sent = track('$create_alias', { alias: id, distinct_id: from }, { skip_hooks: true });
+      identify(id);
+      return sent;
+    },
+    register(props: Properties, options?: RegisterOptions | number) {
+      const ran = hooks.run('before_register', props, options);
+      if (ran) identity.register(ran[0], ran[1] as RegisterOptions | number);
+    },
+    register_once(props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) {
+      const ran = hooks.run('before_register_once', props, dflt, options);
+      if (ran) identity.register(ran[0], ran[2] as RegisterOptions | number, { dflt: ran[1] === undefined ? 'None' : (ran[1] as PropertyValue) });
+    },
+    unregister(name: string, options?: RegisterOptions) {
+      const ran = hooks.run('before_unregister', name, options);
+      if (ran && typeof ran[0] === 'string') identity.unregister(ran[0], ran[1] as RegisterOptions);
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import type { Store } from '../storage/types';
+import type { Properties, PropertyValue, RegisterOptions } from '../types';
+import { copyProps } from '../properties';
+import { uuid } from './ids';
+
+/**
+ * What heed persists per token, in mixpanel-browser's `mp_<token>_mixpanel` format: identity,
+ * super properties (flat) and reserved `__` keys (`__timers`) that never go into events.
+ */
+export type Profile = { distinct_id: string; $device_id: string; $user_id?: string } & Record<
+  string,
+  PropertyValue | undefined
+>;
+
+/** The storage key under the `mp_<token>_` namespace, as mixpanel-browser names it. */
+export const PROFILE_KEY = 'mixpanel';
+
+export const DEVICE_PREFIX = '$device:';
+
+export function anonymousProfile(): Profile {
+  const device = uuid();
+  return { distinct_id: DEVICE_PREFIX + device, $device_id: device };
+}
+
+/** A stored profile, or `undefined` for a missing or unreadable one. */
+export function parseProfile(raw: string | undefined): Profile | undefined {
+  if (!raw) return undefined;
+  try {
+    const p = JSON.parse(raw) as Profile;
+    return p && typeof p.distinct_id === 'string' && typeof p.$device_id === 'string' ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Timers = Record<string, number>;
+
+/** When each super property registered with `days` expires (ms), in the profile's reserved `__expires`. */
+const expiries = (profile: Profile, create?: boolean) =>
+  (profile.__expires || (create ? (profile.__expires = {}) : {})) as Record<string, number>;
+
+/** `time_event`: start times kept in the profile's reserved `__timers`, consumed by the next event of that name. */
+function timers(profile: () => Profile, changed: () => void) {
+  const all = () => profile().__timers as Timers | undefined;
+  return {
+    start(event: string) {
+      (all() || ((profile().__timers = {}) as Timers))[event] = Date.now();
+      changed();
+    },
+    /** Seconds since `start(event)`, consuming the timer; `undefined` when it was not timed. */
+    duration(event: string): number | undefined {
+      const t = all();
+      if (!t || t[event] === undefined) return undefined;
+      const seconds = Math.round(Date.now() - t[event]) / 1000;
+      delete t[event];
+      changed();
+      return seconds;
+    },
+  };
+}
+
+/**
+ * The person as this device knows them: the profile (distinct_id, `$device_id`, `$user_id`,
+ * persistent super properties, event timers) and the page's own super properties. Its one rule:
+ * the profile is written to `store` only while `allowed()`; otherwise changes live in memory.
+ * `version` moves on every change, so event builders can cache what they derive from it.
+ */
+export function createIdentity(store: Store, allowed: () => boolean, key = PROFILE_KEY) {
+  let profile = anonymousProfile();
+  let session: Properties = {};
+  let version = 0;
+
+  const save = () => {
+    if (allowed()) store.set(key, JSON.stringify(profile));
+  };
+  const changed = (persist = true) => {
+    version++;
+    if (persist) save();
+  };
+  const timer = timers(() => profile, changed);
+  const fresh = (remove: boolean) => {
+    if (remove) store.remove(key);
+    profile = anonymousProfile();
+    session = {};
+    changed(!remove);
+  };
+
+  return {
+    get profile() {
+      return profile;
+    },
+    get session() {
+      return session;
+    },
+    get version() {
+      return version;
+    },
+    save,
+    /** Take the stored profile, if any, without the super properties whose days are over; true when there was one. */
+    load(): boolean {
+      const stored = parseProfile(store.get(key));
+      if (stored) profile = stored;
+      const expires = expiries(profile);
+      for (const name in expires) if (expires[name] < Date.now()) delete profile[name], delete expires[name];
+      changed();
+      return !!stored;
+    },
+    /** `reset()`: start over as a new anonymous device (stored, if allowed). */
+    reset: () => fresh(false),
+    /** Remove the stored profile and start over as a new anonymous device, in memory. */
+    forget: () => fresh(true),
+    /**
+     * The person is `id` from now on. After `alias(id)` the distinct_id stays what it was (as in
+     * mixpanel-browser) and only `$user_id` says who it is. Returns the previous distinct_id when
+     * this is news (the caller tracks `$identify`), `undefined` when `id` was already known.
+     */
+    identify(id: string): string | undefined {
+      const previous = profile.distinct_id;
+      if (id === previous || id === profile.$user_id) return undefined;
+      profile.$user_id = id;
+      if (id !== profile.__alias) {
+        delete profile.__alias;
+        profile.distinct_id = id;
+      }
+      changed();
+      return previous;
+    },
+    /** Remember `alias` for the next `identify` (mixpanel-browser's `__alias`). */
+    alias(alias: string) {
+      profile.__alias = alias;
+      changed();
+    },
+    /**
+     * `register` / `register_once` (with `once`, a key is only set when absent or equal to its
+     * placeholder). `days` (a number, or `{ days }`) makes persistent ones expire.
+     */
+    register(props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue | undefined }) {
+      const o: RegisterOptions = typeof options === 'number' ? { days: options } : options && typeof options === 'object' ? options : {};
+      const persistent = o.persistent !== false;
+      const target: Properties = persistent ? profile : session;
+      const clean = copyProps(props);
+      const expires = persistent ? expiries(profile, !!o.days) : {};
+      for (const name in clean) {
+        if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
+        target[name] = clean[name];
+        if (o.days !== undefined && o.days > 0) expires[name] = Date.now() + o.days * 864e5;
+        else delete expires[name];
+      }
+      changed(persistent);
+    },
+    unregister(name: string, options?: RegisterOptions | null) {
+      const persistent = !(options && options.persistent === false);
+      delete (persistent ? profile : session)[name];
+      if (persistent) delete expiries(profile)[name];
+      changed(persistent);
+    },
+    get: (name: string): PropertyValue | undefined => (name in session ? session[name] : profile[name]),
+    time: timer.start,
+    duration: timer.duration,
+    /** Who a profile update is for (Simplified ID Merge). */
+    target(): Properties {
+      const t: Properties = { $distinct_id: profile.distinct_id, $device_id: profile.$device_id };
+      if (profile.$user_id !== undefined) t.$user_id = profile.$user_id;
+      return t;
+    },
+  };
+}
+
+export type Identity = ReturnType<typeof createIdentity>;

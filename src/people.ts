@@ -1,0 +1,104 @@
+import type { Callback, GroupApi, PeopleApi, Properties, PropertyValue } from './types';
+import type { Identity } from './identity';
+import { copyProps, sanitize } from './properties';
+
+/** Queue one profile (`engage`) or group (`groups`) update for `target`, gated; returns what was queued. */
+export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => Properties | undefined;
+
+/** Mixpanel's `(prop, value, cb)` or `({prop: value}, cb)` argument shapes. */
+function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: PropertyValue) => PropertyValue | undefined): [Properties, Callback | undefined] {
+  let props: Properties = {};
+  if (prop && typeof prop === 'object') {
+    props = copyProps(prop);
+    callback = value;
+  } else if (typeof prop === 'string') {
+    const v = sanitize(value);
+    if (v !== undefined) props[prop] = v;
+  }
+  if (map) {
+    for (const key in props) {
+      const v = map(props[key] as PropertyValue);
+      if (v === undefined) delete props[key];
+      else props[key] = v;
+    }
+  }
+  return [props, typeof callback === 'function' ? (callback as Callback) : undefined];
+}
+
+const asList = (v: PropertyValue): PropertyValue => (Array.isArray(v) ? v : [v]);
+const numeric = (v: PropertyValue) => (typeof v === 'number' ? v : undefined);
+const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).filter((n): n is string => typeof n === 'string');
+
+/** The operations people and groups share, for one target. */
+function operations(endpoint: 'engage' | 'groups', target: () => Properties, update: Update) {
+  const op = (name: string, map?: (v: PropertyValue) => PropertyValue | undefined) =>
+    (prop: unknown, value?: unknown, callback?: Callback) => {
+      const [props, cb] = pairs(prop, value, callback, map);
+      return update(endpoint, target(), name, props, cb);
+    };
+  return {
+    set: op('$set'),
+    set_once: op('$set_once'),
+    union: op('$union', asList),
+    remove: op('$remove'),
+    append: op('$append'),
+    unset: (prop: unknown, callback?: Callback) => update(endpoint, target(), '$unset', names(prop), callback),
+    delete: (callback?: Callback) => update(endpoint, target(), '$delete', '', callback),
+    increment(prop: unknown, by?: unknown, callback?: Callback) {
+      const [props, cb] =
+        typeof prop === 'string'
+          ? pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric)
+          : pairs(prop, by, callback, numeric);
+      return update(endpoint, target(), '$add', props, cb);
+    },
+  };
+}
+
+/** `heed.people`: updates of the current person's profile. */
+export function peopleApi(target: () => Properties, update: Update, warn: (message: string) => void): PeopleApi {
+  const { delete: remove, ...ops } = operations('engage', target, update);
+  return {
+    ...ops,
+    delete_user: remove,
+    // As in mixpanel-browser 2.82: revenue through profiles is gone, clearing the old list is not.
+    track_charge: () => warn('people.track_charge() is deprecated and has no effect'),
+    clear_charges: (callback?: Callback) => ops.set('$transactions', [], callback),
+  };
+}
+
+/** `heed.get_group(key, id)`: updates of one group's profile. */
+export function groupApi(key: string, id: string | number, update: Update): GroupApi {
+  const { set, set_once, union, unset, remove, delete: del } = operations('groups', () => ({ $group_key: key, $group_id: id }), update);
+  return { set, set_once, union, unset, remove, delete: del };
+}
+
+/** `set_group` / `add_group` / `remove_group`: a group key is a super property plus a profile property. */
+export function membership(identity: Identity, people: PeopleApi) {
+  const list = (key: string): PropertyValue[] => {
+    const v = identity.profile[key];
+    return Array.isArray(v) ? v.slice() : v === undefined || v === null ? [] : [v as PropertyValue];
+  };
+  return {
+    set_group(key: string, ids: PropertyValue, callback?: Callback) {
+      const members = asList(ids);
+      identity.register({ [key]: members });
+      return people.set({ [key]: members }, callback);
+    },
+    add_group(key: string, id: string | number, callback?: Callback) {
+      const members = list(key);
+      if (members.indexOf(id) < 0) identity.register({ [key]: members.concat(id) });
+      return people.union({ [key]: [id] }, callback);
+    },
+    remove_group(key: string, id: string | number, callback?: Callback) {
+      const members = list(key);
+      const i = members.indexOf(id);
+      if (i >= 0) {
+        members.splice(i, 1);
+        // The last group of this key gone: the super property goes too, as in mixpanel-browser.
+        if (members.length) identity.register({ [key]: members });
+        else identity.unregister(key);
+      }
+      return people.remove({ [key]: id }, callback);
+    },
+  };
+}

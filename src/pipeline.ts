@@ -1,0 +1,124 @@
+import type { Callback, Config, Properties, PropertyValue, TrackedEvent, TrackOptions } from './types';
+import type { Gate } from './consent';
+import type { Identity } from './identity';
+import type { Done, Outbox } from './outbox';
+import type { Hooks } from './hooks';
+import type { Platform } from './platform';
+import type { Endpoint } from './transport';
+import { insertIds } from './identity';
+import { baseProperties, buildEvent, buildUpdate } from './event';
+import { CLICK_IDS, UTM, params } from './attribution';
+import { copyProps } from './properties';
+
+export interface PipelineParts {
+  token: string;
+  config: Config;
+  gate: Gate;
+  identity: Identity;
+  outbox: Outbox;
+  hooks: Hooks;
+  platform: Pick<Platform, 'context' | 'page'>;
+  /** Events `disable()` turned off. */
+  disabled(event: string): boolean;
+  /** Hand one item to `navigator.sendBeacon` now; false when there is none or it refused. */
+  beacon(endpoint: Endpoint, item: object): boolean;
+  /** False after `stop_batch_senders()`: each call is sent at once. */
+  batching(): boolean;
+  warn(message: string): void;
+}
+
+/** What heed's own `$identify` / `$create_alias` pass: mixpanel-browser runs no hooks on them. */
+export type InternalOptions = TrackOptions & { skip_hooks?: boolean };
+
+/** The callback the outbox calls, in the shape the app asked for (`verbose`: `{status, error}`). */
+const done = (callback: Callback | undefined, verbose: boolean): Done | undefined =>
+  typeof callback !== 'function'
+    ? undefined
+    : verbose
+      ? (result, error) => callback(result ? { status: 1, error: null } : { status: 0, error: error || 'not sent' })
+      : callback;
+
+/**
+ * Every item heed sends goes one way, top to bottom:
+ *   gate (allowed now, or kept while a CMP loads) -> before_track -> build (one Mixpanel payload)
+ *   -> before_send_* (the hooks stage) -> outbox (queued, persisted, sent) or, per call, a beacon.
+ * Each returns what it queued, or `undefined` when it was refused or dropped.
+ */
+export function createPipeline(x: PipelineParts) {
+  const { token, config, gate, identity, outbox, hooks, platform } = x;
+  const context = platform.context();
+  const nextInsertId = insertIds();
+  let base: Properties | undefined;
+  let version = -1;
+  let page: Properties | undefined;
+
+  /** What every event shares, rebuilt only when the identity, its super properties or the page changed. */
+  const shared = (): Properties => {
+    const now = platform.page();
+    if (!base || version !== identity.version || page !== now) {
+      const url = String(now.$current_url || '');
+      const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
+      base = baseProperties(token, [context, now, marketing], identity.profile, identity.session);
+      version = identity.version;
+      page = now;
+    }
+    return base;
+  };
+
+  /** Queue (or beacon) one item that passed the gate and the hooks. */
+  const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T => {
+    const cb = done(callback, config.verbose);
+    const beacon = (options && options.transport === 'sendBeacon') || config.api_transport === 'sendBeacon';
+    if (beacon && x.beacon(endpoint, item)) cb && cb(1);
+    else outbox.add(endpoint, item, cb, !config.batch_requests || !x.batching() || !!(options && (options.send_immediately || beacon)));
+    return item;
+  };
+
+  function track(event: string, props?: unknown, optionsOrCallback?: InternalOptions | Callback, cb?: Callback): TrackedEvent | undefined {
+    const callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : cb;
+    const options = typeof optionsOrCallback === 'object' && optionsOrCallback ? optionsOrCallback : undefined;
+    if (typeof event !== 'string' || !event || x.disabled(event)) {
+      x.warn(`track(${JSON.stringify(event)}): ${typeof event === 'string' && event ? 'the event is disabled' : 'the event name must be a non-empty string'}`);
+      if (typeof callback === 'function') callback(0);
+      return undefined;
+    }
+    if (gate.waiting()) {
+      // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
+      const kept = { ...platform.page(), time: Date.now(), ...copyProps(props) };
+      gate.wait(() => track(event, kept, optionsOrCallback, cb), callback);
+      return undefined;
+    }
+    if (!gate.admit(`track("${event}")`, callback)) return undefined;
+    const skip = (options && options.skip_hooks) || !hooks.any();
+    const asked = skip ? [event, props] : hooks.run('before_track', event, props);
+    if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
+    const built = buildEvent(shared(), asked[0], asked[1], {
+      time: Date.now(),
+      insertId: nextInsertId(),
+      duration: identity.duration(asked[0]),
+      blacklist: config.property_blacklist,
+    });
+    const item = skip ? built : scrubbed(hooks.run('before_send_events', built), built);
+    return item ? enqueue('track', item, callback, options) : undefined;
+  }
+
+  const update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => {
+    if (!gate.admit(`${endpoint} ${op}`, callback)) return undefined;
+    const built = buildUpdate(token, target, op, value);
+    const ran = hooks.any() ? hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built) : [built];
+    const item = ran && ran[0] && typeof ran[0] === 'object' ? (ran[0] === built ? built : copyProps(ran[0])) : undefined;
+    return item ? enqueue(endpoint, item, callback) : undefined;
+  };
+
+  return { track, update };
+}
+
+/** A hook's event, made safe to send again: a name and sanitised properties, or nothing. */
+function scrubbed(ran: unknown[] | null, built: TrackedEvent): TrackedEvent | undefined {
+  const e = ran && (ran[0] as TrackedEvent);
+  if (e === built) return built;
+  if (!e || typeof e !== 'object' || typeof e.event !== 'string' || !e.event) return undefined;
+  return { event: e.event.slice(0, 255), properties: copyProps(e.properties) };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;

@@ -1,0 +1,129 @@
+import type { Callback, Config, Heed, Properties, TrackedEvent } from './types';
+import type { Platform } from './platform';
+import type { StoreFailure } from './storage/types';
+import { createConsent, type Decision, type Gate } from './consent';
+import { createIdentity } from './identity';
+import { identityCalls } from './identity/calls';
+import { createOutbox } from './outbox';
+import { encode, endpointUrl, post, transportFor, type Endpoint, type TransportOptions } from './transport';
+import { createPipeline } from './pipeline';
+import { createDecisions } from './decisions';
+import { createHooks } from './hooks';
+import { membership, peopleApi } from './people';
+import { buildUpdate } from './event';
+import { landing } from './attribution';
+import { trackPageviews } from './pageviews';
+import { CLICK_IDS, UTM, params } from './attribution';
+import { copyProps } from './properties';
+
+const noop = () => undefined;
+
+/** The consent machine over the flag store (and where else a decision may be stored). */
+function consentOf(platform: Platform, token: string, config: Config, report: StoreFailure) {
+  let failed = false;
+  let signalled: boolean | undefined; // DNT and GPC do not change during a page's life: read once per configuration
+  const flag = platform.store(config.opt_out_tracking_persistence_type, config.opt_out_tracking_cookie_prefix, config, (kind, e) => {
+    failed = true;
+    report(kind, e);
+  });
+  const consent = createConsent({
+    flag,
+    key: token,
+    legacy: platform.legacyFlags && platform.legacyFlags(config, token, report),
+    byDefault: () => config.opt_out_tracking_by_default,
+    signal: () => (signalled === undefined ? (signalled = platform.signal(config)) : signalled),
+    failed: () => failed,
+  });
+  return { consent, resignal: () => (signalled = undefined) };
+}
+
+/** The outbox over the platform's batch store and a transport that follows the configuration. */
+function outboxOf(platform: Platform, token: string, gate: Gate, state: { transport: TransportOptions; auto: boolean }, store: boolean, report: StoreFailure, warn: (m: string) => void) {
+  const beacon = platform.beacon;
+  return createOutbox({
+    send: (endpoint, payloads, signal) => post(state.transport, endpoint, payloads, signal),
+    beacon: beacon && ((endpoint, payloads) => beacon(endpointUrl(state.transport, endpoint), encode(payloads, state.transport.format))),
+    store: store && platform.outbox ? platform.outbox(token, report) : undefined,
+    online: platform.online,
+    allowed: gate.allowed,
+    auto: () => state.auto,
+    warn,
+  });
+}
+
+/** Everything `init` builds and connects: stores, consent, identity, hooks, outbox and the pipeline over them. */
+export function wire(platform: Platform, token: string, config: Config, gate: Gate, warn: (m: string) => void) {
+  const report: StoreFailure = (kind, error) => warn(`${kind} unavailable, using memory: ${String(error)}`);
+  const { consent, resignal } = consentOf(platform, token, config, report);
+  gate.use(consent);
+  const keep = !config.disable_persistence && !config.disable_cookie;
+  const name = config.persistence_name || config.cookie_name;
+  const identity = createIdentity(platform.store(keep ? config.persistence : 'memory', 'mp_', config, report), gate.allowed, name || token + '_mixpanel');
+  const hooks = createHooks(warn);
+  hooks.use(config.hooks);
+  const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };
+  const outbox = outboxOf(platform, token, gate, state, keep, report, warn);
+  const configure = () => {
+    resignal();
+    state.transport = transportFor(config);
+    outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
+  };
+  configure();
+  const beacon = (endpoint: Endpoint, item: object) => !!platform.beacon && platform.beacon(endpointUrl(state.transport, endpoint), encode([item], state.transport.format));
+  const disabled = (event: string) => state.disabled === true || state.disabled.indexOf(event) >= 0;
+  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, warn });
+  const people = peopleApi(identity.target, pipeline.update, warn);
+  const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
+  let announce: (data: unknown) => void = noop;
+  const decisions = createDecisions({
+    consent, gate, identity, outbox, purge: platform.purge, track: pipeline.track,
+    announce: (d) => announce({ d }),
+    deleteProfile: () =>
+      void post(state.transport, 'engage', [buildUpdate(token, identity.target(), '$delete', '')]).catch((e: Error) => warn('profile deletion failed: ' + e.message)),
+  });
+  // Once allowed again: batches an earlier page left, and what a closed gate held back.
+  gate.on((status) => void (status === 'granted' && outbox.restore().then(outbox.start, noop)));
+  if (identity.load() && consent.decision() === '0') decisions.forget(true, 'api'); // a leftover from before an opt-out
+  if (platform.lifecycle) {
+    const send = () => void (gate.allowed() && outbox.flush().catch(noop));
+    platform.lifecycle({ hidden: send, online: send, hide: () => outbox.beacon() });
+  }
+  if (platform.channel) {
+    announce = platform.channel('heed:' + token, (data) => {
+      const d = (data as { d?: Decision | null } | null)?.d;
+      decisions.adopt(d === '1' || d === '0' ? d : undefined);
+    });
+  }
+  if (gate.allowed()) void outbox.restore();
+  const groups = membership(identity, people);
+  return { gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, state, configure, signal: () => platform.signal(config) };
+}
+
+export type Core = ReturnType<typeof wire>;
+
+/** `track_pageview(props, options)`: the page and its campaign, then the caller's properties. */
+export function pageview(core: Core, platform: Platform, props?: unknown, options?: unknown): TrackedEvent | undefined {
+  const url = String(platform.page().$current_url || '');
+  const event = (options && typeof options === 'object' && (options as { event_name?: unknown }).event_name) || '$mp_web_page_view';
+  const p: Properties = { ...platform.pageview(), ...(url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {}) };
+  return core.pipeline.track(String(event), copyProps(props, 0, undefined, p), typeof options === 'function' ? (options as Callback) : undefined);
+}
+
+/** What starts with the page once the instance exists: the landing page's attribution, page views, then `loaded`. */
+export function start(core: Core, platform: Platform, config: Config, instance: Heed) {
+  const url = String(platform.page().$current_url || '');
+  if (url) landing(core.identity, config, url, String(platform.context().$referrer || ''));
+  trackPageviews(config.track_pageview, {
+    track: () => pageview(core, platform),
+    url: () => String(platform.page().$current_url || ''),
+    onUrlChange: platform.onUrlChange,
+    onGrant: (listener) => void core.gate.on((status) => status === 'granted' && listener()),
+  });
+  if (typeof config.loaded === 'function') {
+    try {
+      config.loaded(instance);
+    } catch (e) {
+      core.warn('loaded() threw: ' + String(e));
+    }
+  }
+}

@@ -95,6 +95,7 @@ function post(agent, url, body) {
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('aborted', () => reject(new Error('answer cut off')));
     });
     req.on('error', (error) => (req.reusedSocket && error.code === 'ECONNRESET' ? post(agent, url, body).then(resolve, reject) : reject(error)));
     req.end(body);
@@ -125,12 +126,23 @@ function scheduled(agent, target, bodies, latencies, t0) {
   let sent = 0;
   let answered = 0;
   return new Promise((resolve, reject) => {
+    // A request still unanswered a minute after the last was sent is a failure, not a long wait.
+    const watchdog = setInterval(() => {
+      if (sent === bodies.length && performance.now() - (t0 + sent * every) > 60_000) {
+        clearInterval(watchdog);
+        reject(new Error(`${bodies.length - answered} requests unanswered a minute after the last was sent`));
+      }
+    }, 1000);
+    watchdog.unref();
     const tick = () => {
       while (sent < bodies.length && t0 + sent * every <= performance.now()) {
         const due = t0 + sent * every;
         post(agent, target, bodies[sent++]).then(() => {
           latencies.push(performance.now() - due);
-          if (++answered === bodies.length) resolve();
+          if (++answered === bodies.length) {
+            clearInterval(watchdog);
+            resolve();
+          }
         }, reject);
       }
       if (sent < bodies.length) setTimeout(tick, 1);

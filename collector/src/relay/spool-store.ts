@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DEDUPE_SCHEMA, openDedupe } from './dedupe.js';
+import { DEDUPE_SCHEMA, openDedupe, type Dedupe } from './dedupe.js';
 import { ENDPOINTS, type Endpoint } from './options.js';
 import { purgePerson } from './spool-purge.js';
 import { walSync } from './wal-sync.js';
@@ -100,13 +100,37 @@ export function openStore(file: string, options: StoreOptions): SpoolStore {
   db.exec(SCHEMA);
   const sync = walSync(file);
   const dedupe = openDedupe(db, options.dedupeWindowMs);
+  const sql = { track: statements(db, 'track'), engage: statements(db, 'engage'), groups: statements(db, 'groups') };
   const mark = (e: Endpoint) => (db.prepare('SELECT forwarded_up_to FROM sent WHERE endpoint = ?').pluck().get(e) as number | undefined) ?? 0;
   const marks = { track: mark('track'), engage: mark('engage'), groups: mark('groups') };
   const count = (e: Endpoint) => db.prepare(`SELECT count(*) FROM ${table(e)} WHERE id > ?`).pluck().get(marks[e]) as number;
-  const counts = { track: count('track'), engage: count('engage'), groups: count('groups') };
-  const sql = { track: statements(db, 'track'), engage: statements(db, 'engage'), groups: statements(db, 'groups') };
-  const setMark = db.prepare('INSERT INTO sent (endpoint, forwarded_up_to) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET forwarded_up_to = excluded.forwarded_up_to');
+  const state: State = { marks, counts: { track: count('track'), engage: count('engage'), groups: count('groups') } };
+  return {
+    appendAll: appender(db, sql, dedupe, state),
+    sync,
+    peek: (endpoint, after, limit) => sql[endpoint].peek.all(Math.max(after, marks[endpoint]), limit) as SpooledItem[],
+    ...forwarding(db, sql, dedupe, state),
+    purge: (token, distinctIds) => purge(db, state, token, distinctIds),
+    waiting() {
+      const one = (e: Endpoint): Waiting => ({ count: state.counts[e], oldestAt: (sql[e].oldest.get(marks[e]) as number | undefined) ?? null });
+      return { track: one('track'), engage: one('engage'), groups: one('groups') };
+    },
+    close() {
+      sync.close();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}
 
+/** Per endpoint: the forwarded mark (ids at or below it were forwarded) and how many rows wait above it. */
+interface State {
+  marks: Record<Endpoint, number>;
+  counts: Record<Endpoint, number>;
+}
+type Sql = Record<Endpoint, Statements>;
+
+function appender(db: Database.Database, sql: Sql, dedupe: Dedupe, state: State): SpoolStore['appendAll'] {
   const insertAll = db.transaction((inputs: AppendInput[], claimed: string[]) => {
     const at = Date.now();
     const fresh: Record<Endpoint, SpoolRow[]> = { track: [], engage: [], groups: [] };
@@ -125,60 +149,56 @@ export function openStore(file: string, options: StoreOptions): SpoolStore {
     for (const endpoint of ENDPOINTS) insertRows(sql[endpoint], fresh[endpoint], at);
     return { results, fresh };
   });
+  return (inputs) => {
+    const claimed: string[] = [];
+    try {
+      const { results, fresh } = insertAll(inputs, claimed);
+      for (const endpoint of ENDPOINTS) state.counts[endpoint] += fresh[endpoint].length;
+      return results;
+    } catch (error) {
+      // Rolled back: the keys it took are free again, or a re-send would be lost as a "duplicate".
+      dedupe.release(claimed);
+      throw error;
+    }
+  };
+}
 
-  const settle = db.transaction((endpoint: Endpoint, lastId: number, rejected?: Rejection) => {
+/** Moving the mark after a 2xx, and removing the rows it passed a step at a time. */
+function forwarding(db: Database.Database, sql: Sql, dedupe: Dedupe, state: State): Pick<SpoolStore, 'settle' | 'prune'> {
+  const setMark = db.prepare('INSERT INTO sent (endpoint, forwarded_up_to) VALUES (?, ?) ON CONFLICT (endpoint) DO UPDATE SET forwarded_up_to = excluded.forwarded_up_to');
+  /** Returns how many waiting rows the mark passed; the in-memory state changes only once committed. */
+  const settle = db.transaction((endpoint: Endpoint, lastId: number, rejected?: Rejection): number => {
     const now = Date.now();
     for (const { id, error } of rejected?.items ?? []) sql[endpoint].reject.run(endpoint, rejected!.status, error, now, id);
-    counts[endpoint] -= sql[endpoint].between.get(marks[endpoint], lastId) as number;
     setMark.run(endpoint, lastId);
-    marks[endpoint] = lastId;
+    return sql[endpoint].between.get(state.marks[endpoint], lastId) as number;
   });
   const prune = db.transaction((endpoint: Endpoint, limit: number) => {
-    const last = sql[endpoint].pruneEnd.get(marks[endpoint], limit - 1) as number | undefined;
-    const upTo = last ?? marks[endpoint];
+    const last = sql[endpoint].pruneEnd.get(state.marks[endpoint], limit - 1) as number | undefined;
+    const upTo = last ?? state.marks[endpoint];
     if (endpoint === 'track') dedupe.forwarded(upTo, Date.now());
     return sql[endpoint].removeUpTo.run(upTo).changes;
   });
-
   return {
-    appendAll(inputs) {
-      const claimed: string[] = [];
-      try {
-        const { results, fresh } = insertAll(inputs, claimed);
-        for (const endpoint of ENDPOINTS) counts[endpoint] += fresh[endpoint].length;
-        return results;
-      } catch (error) {
-        // Rolled back: the keys it took are free again, or a re-send would be lost as a "duplicate".
-        dedupe.release(claimed);
-        throw error;
-      }
+    settle(endpoint, lastId, rejected) {
+      state.counts[endpoint] -= settle(endpoint, lastId, rejected);
+      state.marks[endpoint] = lastId;
     },
-    sync,
-    peek: (endpoint, after, limit) => sql[endpoint].peek.all(Math.max(after, marks[endpoint]), limit) as SpooledItem[],
-    settle: (endpoint, lastId, rejected) => settle(endpoint, lastId, rejected),
     prune: (endpoint, limit) => prune(endpoint, limit),
-    async purge(token, distinctIds) {
-      const sources = [
-        { table: table('track'), endpoint: 'track', waitingAbove: () => marks.track },
-        { table: table('engage'), endpoint: 'engage', waitingAbove: () => marks.engage },
-        { table: 'rejected', endpoint: 'track', waitingAbove: () => Infinity },
-        { table: 'rejected', endpoint: 'engage', waitingAbove: () => Infinity },
-      ] as const;
-      const [track = 0, engage = 0] = await purgePerson(db, [...sources], token, distinctIds);
-      counts.track -= track;
-      counts.engage -= engage;
-      return track + engage;
-    },
-    waiting() {
-      const one = (e: Endpoint): Waiting => ({ count: counts[e], oldestAt: (sql[e].oldest.get(marks[e]) as number | undefined) ?? null });
-      return { track: one('track'), engage: one('engage'), groups: one('groups') };
-    },
-    close() {
-      sync.close();
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
-    },
   };
+}
+
+async function purge(db: Database.Database, state: State, token: string, distinctIds: readonly string[]): Promise<number> {
+  const sources = [
+    { table: table('track'), endpoint: 'track', waitingAbove: () => state.marks.track },
+    { table: table('engage'), endpoint: 'engage', waitingAbove: () => state.marks.engage },
+    { table: 'rejected', endpoint: 'track', waitingAbove: () => Infinity },
+    { table: 'rejected', endpoint: 'engage', waitingAbove: () => Infinity },
+  ] as const;
+  const [track = 0, engage = 0] = await purgePerson(db, [...sources], token, distinctIds);
+  state.counts.track -= track;
+  state.counts.engage -= engage;
+  return track + engage;
 }
 
 /** Rows in order, {@link ROWS_PER_INSERT} to a statement. */

@@ -1,6 +1,8 @@
-import type { Properties } from './types';
+import type { Properties, PropertyValue } from './types';
 import { LIB_VERSION } from './config';
-import { copyProps } from './properties';
+import { MAX_KEYS, copyProps, text } from './properties';
+import { INSERT_ID, distinctId } from './identity/ids';
+import { show } from './intrinsics';
 
 /** One item of a `/track` request, as Mixpanel's ingestion API takes it. */
 export interface MixpanelEvent {
@@ -25,31 +27,57 @@ export function baseProperties(token: string, sources: Properties[], profile: Pr
   return p;
 }
 
-/** Per call: when, its `$insert_id`, the timed duration, and property names never to send. */
+/** Per call: when, its `$insert_id`, the timed duration, property names never to send, and the base's size. */
 export interface EventOptions {
   time: number;
   insertId: string;
   duration?: number;
   blacklist: readonly string[];
+  /** How many properties `base` has (Mixpanel takes fewer than 255 in all). */
+  baseSize: number;
+  /** Told when a caller's reserved property was not usable and heed's own value was kept. */
+  warn?(message: string): void;
+}
+
+/** Mixpanel's window for `time` (ms): from 1971 to an hour ahead. */
+const validTime = (t: unknown, now: number): t is number => {
+  const ms = typeof t === 'number' && t < 1e11 ? t * 1000 : t;
+  return typeof ms === 'number' && ms >= 31536e6 && ms <= now + 36e5;
+};
+
+/** The caller's reserved properties that Mixpanel would refuse: heed's own value instead. */
+function reserved(p: Properties, base: Properties, o: EventOptions): void {
+  const fix = (key: string, ok: boolean, value: PropertyValue | undefined) => {
+    if (ok) return;
+    if (o.warn) o.warn(`${key} ${show(p[key])} is not usable; heed's own is sent`);
+    p[key] = value;
+  };
+  if (p.distinct_id !== base.distinct_id) fix('distinct_id', distinctId(p.distinct_id) === p.distinct_id, base.distinct_id);
+  if (p.$user_id !== base.$user_id) fix('$user_id', distinctId(p.$user_id) === p.$user_id, base.$user_id);
+  if (p.time === undefined) p.time = o.time;
+  else fix('time', validTime(p.time, o.time), o.time);
+  if (p.$insert_id === undefined) p.$insert_id = o.insertId;
+  else fix('$insert_id', typeof p.$insert_id === 'string' && INSERT_ID.test(p.$insert_id), o.insertId);
 }
 
 /**
- * One event: the shared `base`, then the caller's properties, sanitised (a caller may set its own
- * `distinct_id`, `time` or `$insert_id`, never the token or device id), then `property_blacklist`.
+ * One event: the shared `base`, then the caller's properties, sanitised and within Mixpanel's
+ * limits (a caller may set its own `distinct_id`, `time` or `$insert_id` when Mixpanel would take
+ * them, never the token or device id), then `property_blacklist`.
  */
 export function buildEvent(base: Properties, event: string, props: unknown, o: EventOptions): MixpanelEvent {
   const p: Properties = {};
   for (const key in base) p[key] = base[key];
-  copyProps(props, 0, undefined, p);
+  // Room for the caller beside the base and the three fields heed adds (time, $insert_id, $duration).
+  copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - 3);
   p.token = base.token;
   p.$device_id = base.$device_id;
   p.mp_lib = 'heed';
   p.$lib_version = LIB_VERSION;
-  if (p.time === undefined) p.time = o.time;
-  if (p.$insert_id === undefined) p.$insert_id = o.insertId;
+  reserved(p, base, o);
   if (o.duration !== undefined) p.$duration = o.duration;
   for (const key of o.blacklist) delete p[key];
-  return { event: event.slice(0, 255), properties: p };
+  return { event: text(event), properties: p };
 }
 
 /** One `/engage` or `/groups` update: the project token, who it is for, and one operation. */

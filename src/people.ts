@@ -26,37 +26,47 @@ function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: Prope
 }
 
 const asList = (v: PropertyValue): PropertyValue => (Array.isArray(v) ? v : [v]);
+/** `$union` takes non-empty lists of strings and numbers only (ingestion spec). */
+const unionList = (v: PropertyValue) => {
+  const list = (asList(v) as PropertyValue[]).filter((x) => typeof x === 'string' || typeof x === 'number');
+  return list.length ? list : undefined;
+};
 const numeric = (v: PropertyValue) => (typeof v === 'number' ? v : undefined);
-const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).filter((n): n is string => typeof n === 'string');
+const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).filter((n): n is string => typeof n === 'string' && !!n);
 
-/** The operations people and groups share, for one target. */
-function operations(endpoint: 'engage' | 'groups', target: () => Properties, update: Update) {
+/**
+ * The operations people and groups share, for one target (`undefined`: refused, for a group
+ * without a usable key and id). An update with nothing in it is refused too, as Mixpanel would.
+ */
+function operations(endpoint: 'engage' | 'groups', target: () => Properties | undefined, update: Update, warn: (m: string) => void) {
+  const send = (name: string, value: Properties | string[] | string, cb?: Callback) => {
+    const to = target();
+    if (to && (name === '$delete' || Object.keys(value).length)) return update(endpoint, to, name, value, cb);
+    warn(`${endpoint} ${name}: ${to ? 'nothing to update' : 'a group needs a key and an id'}`);
+    if (typeof cb === 'function') cb(0);
+    return undefined;
+  };
   const op = (name: string, map?: (v: PropertyValue) => PropertyValue | undefined) =>
-    (prop: unknown, value?: unknown, callback?: Callback) => {
-      const [props, cb] = pairs(prop, value, callback, map);
-      return update(endpoint, target(), name, props, cb);
-    };
+    (prop: unknown, value?: unknown, callback?: Callback) => send(name, ...pairs(prop, value, callback, map));
   return {
     set: op('$set'),
     set_once: op('$set_once'),
-    union: op('$union', asList),
+    union: op('$union', unionList),
     remove: op('$remove'),
     append: op('$append'),
-    unset: (prop: unknown, callback?: Callback) => update(endpoint, target(), '$unset', names(prop), callback),
-    delete: (callback?: Callback) => update(endpoint, target(), '$delete', '', callback),
+    unset: (prop: unknown, callback?: Callback) => send('$unset', names(prop), callback),
+    delete: (callback?: Callback) => send('$delete', '', callback),
     increment(prop: unknown, by?: unknown, callback?: Callback) {
-      const [props, cb] =
-        typeof prop === 'string'
-          ? pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric)
-          : pairs(prop, by, callback, numeric);
-      return update(endpoint, target(), '$add', props, cb);
+      return typeof prop === 'string'
+        ? send('$add', ...pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric))
+        : send('$add', ...pairs(prop, by, callback, numeric));
     },
   };
 }
 
 /** `heed.people`: updates of the current person's profile. */
 export function peopleApi(target: () => Properties, update: Update, warn: (message: string) => void): PeopleApi {
-  const { delete: remove, ...ops } = operations('engage', target, update);
+  const { delete: remove, ...ops } = operations('engage', target, update, warn);
   return {
     ...ops,
     delete_user: remove,
@@ -66,9 +76,11 @@ export function peopleApi(target: () => Properties, update: Update, warn: (messa
   };
 }
 
-/** `heed.get_group(key, id)`: updates of one group's profile. */
-export function groupApi(key: string, id: string | number, update: Update): GroupApi {
-  const { set, set_once, union, unset, remove, delete: del } = operations('groups', () => ({ $group_key: key, $group_id: id }), update);
+/** `heed.get_group(key, id)`: updates of one group's profile; a key must be a string, an id a string or a number. */
+export function groupApi(key: string, id: string | number, update: Update, warn: (message: string) => void): GroupApi {
+  const usable = typeof key === 'string' && !!key && ((typeof id === 'string' && !!id) || (typeof id === 'number' && isFinite(id)));
+  const target = () => (usable ? { $group_key: key, $group_id: id } : undefined);
+  const { set, set_once, union, unset, remove, delete: del } = operations('groups', target, update, warn);
   return { set, set_once, union, unset, remove, delete: del };
 }
 

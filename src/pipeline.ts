@@ -9,6 +9,7 @@ import { insertIds } from './identity';
 import { baseProperties, buildEvent, buildUpdate } from './event';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
+import { now, show } from './intrinsics';
 
 export interface PipelineParts {
   token: string;
@@ -49,6 +50,7 @@ export function createPipeline(x: PipelineParts) {
   const context = platform.context();
   const nextInsertId = insertIds();
   let base: Properties | undefined;
+  let baseSize = 0;
   let version = -1;
   let page: Properties | undefined;
 
@@ -59,6 +61,7 @@ export function createPipeline(x: PipelineParts) {
       const url = String(now.$current_url || '');
       const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
       base = baseProperties(token, [context, now, marketing], identity.profile, identity.session);
+      baseSize = Object.keys(base).length;
       version = identity.version;
       page = now;
     }
@@ -78,13 +81,13 @@ export function createPipeline(x: PipelineParts) {
     const callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : cb;
     const options = typeof optionsOrCallback === 'object' && optionsOrCallback ? optionsOrCallback : undefined;
     if (typeof event !== 'string' || !event || x.disabled(event)) {
-      x.warn(`track(${JSON.stringify(event)}): ${typeof event === 'string' && event ? 'the event is disabled' : 'the event name must be a non-empty string'}`);
+      x.warn(`track(${show(event)}): ${typeof event === 'string' && event ? 'the event is disabled' : 'the event name must be a non-empty string'}`);
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
-      const kept = { ...platform.page(), time: Date.now(), ...copyProps(props) };
+      const kept = { ...platform.page(), time: now(), ...copyProps(props) };
       gate.wait(() => track(event, kept, optionsOrCallback, cb), callback);
       return undefined;
     }
@@ -93,10 +96,12 @@ export function createPipeline(x: PipelineParts) {
     const asked = skip ? [event, props] : hooks.run('before_track', event, props);
     if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
     const built = buildEvent(shared(), asked[0], asked[1], {
-      time: Date.now(),
+      time: now(),
       insertId: nextInsertId(),
       duration: identity.duration(asked[0]),
       blacklist: config.property_blacklist,
+      baseSize,
+      warn: x.warn,
     });
     const item = skip ? built : scrubbed(hooks.run('before_send_events', built), built);
     return item ? enqueue('track', item, callback, options) : undefined;

@@ -1,7 +1,7 @@
 import type { Config, DomQuery, InitConfig, Properties } from './types';
 import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import type { LegacyFlag } from './consent';
-import type { StoredBatch } from './outbox';
+import type { Lease, StoredBatch } from './outbox';
 
 /** What an entry point supplies: the platform's stores, signals and context. */
 export interface Platform {
@@ -25,6 +25,10 @@ export interface Platform {
   outbox?(token: string, onFailure: StoreFailure): AsyncStore<StoredBatch>;
   /** Remove what the platform keeps beyond the stores (an emptied IndexedDB database). */
   purge?(): Promise<unknown>;
+  /** A small synchronous store for the ids of batches handed over as the page went away (localStorage). */
+  markStore?(onFailure: StoreFailure): Store;
+  /** Web Locks for the outbox of `token`: which instances are alive, one adoption at a time. */
+  lease?(token: string): Lease | undefined;
   /** Hand a request to the browser as the page goes away (`sendBeacon`); true when it took it. */
   beacon?(url: string, body: string): boolean;
   /** False while the device is offline. */

@@ -1,61 +1,105 @@
 import type { PropertyValue, Properties } from './types';
 
-const MAX_STRING = 255; // Mixpanel truncates every string to 255 characters
-const MAX_DEPTH = 5;
+/**
+ * Mixpanel's limits (ingestion docs): strings are cut to 255, names over 255 are refused, fewer
+ * than 255 properties per object and items per list, nesting at most 3 deep.
+ */
+export const MAX_STRING = 255;
+export const MAX_KEYS = 254;
+const MAX_DEPTH = 3;
+
+/** A lone surrogate is not valid Unicode (nor valid UTF-8 on the wire): U+FFFD instead. */
+function wellFormed(s: string): string {
+  const w = s as string & { isWellFormed?(): boolean; toWellFormed?(): string };
+  if (w.isWellFormed) return w.isWellFormed() ? s : w.toWellFormed!();
+  if (!/[\ud800-\udfff]/.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    out += pair ? s[i] + s[++i] : (c & 0xf800) === 0xd800 ? '\ufffd' : s[i];
+  }
+  return out;
+}
+
+/** At most 255 UTF-16 units, never cutting a surrogate pair in two, and well-formed. */
+export function text(s: string): string {
+  if (s.length > MAX_STRING) {
+    const end = s.charCodeAt(MAX_STRING - 1);
+    s = s.slice(0, end >= 0xd800 && end <= 0xdbff ? MAX_STRING - 1 : MAX_STRING);
+  }
+  return wellFormed(s);
+}
 
 /**
- * A JSON-safe copy: strings cut to 255, non-finite numbers to null, BigInt to string, Dates to
- * ISO strings; functions, symbols, `undefined` and cycles are dropped. Never throws.
+ * A JSON-safe copy within Mixpanel's limits: strings cut to 255 (whole characters), non-finite
+ * numbers to null, BigInt to string, Dates to ISO strings; functions, symbols, `undefined`, cycles,
+ * what is nested deeper than 3, and anything that throws when read (getters, Proxy traps) are
+ * dropped. Never throws.
  */
 export function sanitize(value: unknown, depth = 0, seen?: unknown[]): PropertyValue | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
-    case 'number':
-      return isFinite(value) ? value : null;
-    case 'boolean':
-      return value;
-    case 'bigint':
-      return String(value);
-    case 'object':
-      break;
-    default:
-      return undefined;
+  try {
+    switch (typeof value) {
+      case 'string':
+        return text(value);
+      case 'number':
+        return isFinite(value) ? value : null;
+      case 'boolean':
+        return value;
+      case 'bigint':
+        return String(value);
+      case 'object':
+        return value === null ? null : container(value, depth, seen || []);
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
   }
-  if (value === null) return null;
+}
+
+function container(value: object, depth: number, seen: unknown[]): PropertyValue | undefined {
   if (value instanceof Date) return isNaN(+value) ? null : value.toISOString().slice(0, 19);
-  if (depth >= MAX_DEPTH) return undefined;
-  seen = seen || [];
-  if (seen.indexOf(value) >= 0) return undefined;
+  if (depth >= MAX_DEPTH || seen.indexOf(value) >= 0) return undefined;
   seen.push(value);
   let out: PropertyValue;
   if (Array.isArray(value)) {
     const list: PropertyValue[] = [];
-    for (const item of value) {
-      const v = sanitize(item, depth + 1, seen);
+    for (let i = 0; i < value.length && list.length < MAX_KEYS; i++) {
+      const v = sanitize(value[i], depth + 1, seen);
       if (v !== undefined) list.push(v);
     }
     out = list;
   } else {
-    out = copyProps(value as Record<string, unknown>, depth + 1, seen);
+    out = copyProps(value, depth + 1, seen);
   }
   seen.pop();
   return out;
 }
 
-/** Sanitized own enumerable properties of `source` (a non-object gives none), written into `out`. */
-export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Properties = {}): Properties {
-  if (source && typeof source === 'object') {
+/**
+ * Sanitized own enumerable properties of `source` (a non-object gives none), written into `out`,
+ * at most `room` new names; names over 255 characters are left out. A hostile object (a Proxy
+ * whose traps throw, a revoked Proxy) gives what could be read before it threw.
+ */
+export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Properties = {}, room = MAX_KEYS): Properties {
+  if (!source || typeof source !== 'object') return out;
+  try {
     for (const key in source) {
-      if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+      if (room <= 0) break;
+      if (key.length > MAX_STRING || !Object.prototype.hasOwnProperty.call(source, key)) continue;
       let v: PropertyValue | undefined;
       try {
         v = sanitize((source as Record<string, unknown>)[key], depth, seen);
       } catch {
         continue; // a throwing getter loses its own key only
       }
-      if (v !== undefined) out[key] = v;
+      if (v === undefined) continue;
+      if (!(key in out)) room--;
+      out[key] = v;
     }
+  } catch {
+    // for...in itself threw (ownKeys trap): keep what was copied
   }
   return out;
 }

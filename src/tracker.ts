@@ -6,6 +6,7 @@ import { hostFor } from './transport';
 import { groupApi, peopleApi, type Update } from './people';
 import { copyProps } from './properties';
 import { pageview, start, wire, type Core } from './wire';
+import { P, show } from './intrinsics';
 
 /** Build `createHeed` for one platform; the entry points call this once. */
 export function trackerFactory(platform: Platform) {
@@ -14,11 +15,48 @@ export function trackerFactory(platform: Platform) {
   };
 }
 
-/** Warn once for each option of `given` that heed does not know (mixpanel-browser's refused ones, typos). */
-const checkOptions = (given: object, known: Config, warn: (m: string) => void) => {
-  for (const key in given) if (!(key in known)) warn(unknownOption(key));
-  if ((given as InitConfig).opt_out_persistence_by_default === false) warn('opt_out_persistence_by_default: false is refused: heed stores nothing before consent');
-};
+/**
+ * Take `given` into `config` an option at a time (a getter that throws loses its own option), with
+ * one warning for each option heed does not know (mixpanel-browser's refused ones, typos).
+ */
+function takeOptions(config: Config, given: unknown, warn: (m: string) => void): InitConfig {
+  const taken: InitConfig = {};
+  if (!given || typeof given !== 'object') return taken;
+  const problems: string[] = [];
+  for (const key of Object.keys(given)) {
+    try {
+      (config as unknown as Record<string, unknown>)[key] = (taken as Record<string, unknown>)[key] = (given as Record<string, unknown>)[key];
+    } catch (e) {
+      problems.push(`option "${key}" could not be read (${show(e)})`);
+    }
+  }
+  // Told once the whole configuration (`debug` included) is in.
+  const known = defaults();
+  for (const key in taken) if (!(key in known)) warn(unknownOption(key));
+  problems.forEach(warn);
+  if (taken.opt_out_persistence_by_default === false) warn('opt_out_persistence_by_default: false is refused: heed stores nothing before consent');
+  return taken;
+}
+
+/**
+ * App-facing calls never throw (a page's hostile input, a broken global): whatever escapes a part
+ * is reported under `debug`, and the call returns `undefined` (`flush` resolves).
+ */
+function shield<T extends object>(o: T, warn: (m: string) => void, skip?: string): T {
+  for (const key of Object.keys(o)) {
+    const f = (o as Record<string, unknown>)[key];
+    if (typeof f !== 'function' || key === skip) continue;
+    (o as Record<string, unknown>)[key] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return (f as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (e) {
+        warn(`${key}() failed: ${show(e)}`);
+        return key === 'flush' ? P.resolve() : undefined;
+      }
+    };
+  }
+  return o;
+}
 
 function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   const config: Config = { ...defaults(), ...platform.defaults };
@@ -48,6 +86,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
 
   const heed = {
     init(token: string, initConfig?: InitConfig, name?: string): Heed<E> {
+      if (name !== undefined && typeof name !== 'string') return warn('init: an instance name must be a string'), heed;
       if (name) {
         let instance = named.get(name);
         if (instance) return warn(`init: instance "${name}" exists already`), instance;
@@ -58,15 +97,21 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       if (core) warn('init called twice; the second call is ignored');
       else if (typeof token !== 'string' || !token) console.error('[heed] init(token): a project token string is required; heed stays off');
       else {
-        if (initConfig && typeof initConfig === 'object') Object.assign(config, initConfig), checkOptions(initConfig, defaults(), warn);
+        takeOptions(config, initConfig, warn);
         config.token = token;
         core = wire(platform, token, config, gate, warn);
         start(core, platform, config, heed as Heed);
       }
       return heed;
     },
-    track: (event: string, props?: Properties, options?: TrackOptions | Callback, callback?: Callback) =>
-      core ? core.pipeline.track(event, props, options, callback) : void gate.admit('track', typeof options === 'function' ? options : callback),
+    track(event: string, props?: Properties, options?: TrackOptions | Callback, callback?: Callback) {
+      // Shielded here rather than by shield(): the hot path stays one call.
+      try {
+        return core ? core.pipeline.track(event, props, options, callback) : void gate.admit('track', typeof options === 'function' ? options : callback);
+      } catch (e) {
+        return warn('track() failed: ' + show(e)), undefined;
+      }
+    },
     track_pageview: ready('track_pageview', (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options), 1),
     track_with_groups: ready('track_with_groups', (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
       c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback), 3),
@@ -86,10 +131,8 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     disable: ready('disable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true)),
     enable: ready('enable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : [])),
     set_config(c: InitConfig) {
-      if (!c || typeof c !== 'object') return;
-      Object.assign(config, c);
-      checkOptions(c, defaults(), warn);
-      if (core) core.configure(), 'hooks' in c && core.hooks.use(config.hooks);
+      const taken = takeOptions(config, c, warn);
+      if (core) core.configure(), 'hooks' in taken && core.hooks.use(config.hooks);
     },
     get_config: ((key?: keyof Config) => (key ? config[key] : { ...config })) as Heed<E>['get_config'],
     get_api_host: (kind: 'events' | 'people' | 'groups' | 'track' | 'engage' = 'events') =>
@@ -98,7 +141,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     set_group: ready('set_group', (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb), 2),
     add_group: ready('add_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb), 2),
     remove_group: ready('remove_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb), 2),
-    get_group: (key: string, id: string | number): GroupApi => groupApi(key, id, update),
+    get_group: (key: string, id: string | number): GroupApi => shield(groupApi(key, id, update, warn), warn),
     add_hook: ready('add_hook', (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook)),
     remove_hook: ready('remove_hook', (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook)),
     start_batch_senders: ready('start_batch_senders', (c) => {
@@ -113,7 +156,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       if (typeof item === 'function') return item.call(heed);
       const method = Array.isArray(item) && (heed as unknown as Record<string, unknown>)[item[0]];
       if (typeof method === 'function') method.apply(heed, item.slice(1));
-      else warn(`push: ${JSON.stringify(item && item[0])} is not a method`);
+      else warn(`push: ${show(item && item[0])} is not a method`);
     },
     // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
     opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.optIn(options || {})),
@@ -124,7 +167,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     start_session_recording: refused('start_session_recording'),
     stop_session_recording: refused('stop_session_recording'),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
-    flush: () => (core && gate.allowed() ? core.outbox.flush() : Promise.resolve()),
+    flush: () => (core && gate.allowed() ? core.outbox.flush() : P.resolve()),
     consent: {
       status: gate.status,
       hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean) => {
@@ -135,5 +178,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     },
     onConsentChange: gate.on,
   } satisfies Heed<E>;
-  return heed;
+  shield(heed.people, warn);
+  shield(heed.consent, warn);
+  return shield(heed, warn, 'track');
 }

@@ -4,8 +4,8 @@ import type { StoreFailure } from './storage/types';
 import { createConsent, type Decision, type Gate } from './consent';
 import { createIdentity } from './identity';
 import { identityCalls } from './identity/calls';
-import { createOutbox } from './outbox';
-import { encode, endpointUrl, post, transportFor, type Endpoint, type TransportOptions } from './transport';
+import { createOutbox, sentMarks } from './outbox';
+import { encode, endpointUrl, keepsAlive, post, transportFor, type Endpoint, type TransportOptions } from './transport';
 import { createPipeline } from './pipeline';
 import { createDecisions } from './decisions';
 import { createHooks } from './hooks';
@@ -47,6 +47,9 @@ function outboxOf(platform: Platform, token: string, gate: Gate, state: { transp
     online: platform.online,
     allowed: gate.allowed,
     auto: () => state.auto,
+    sent: store && platform.markStore ? sentMarks(platform.markStore(report), token) : undefined,
+    lease: store && platform.lease ? platform.lease(token) : undefined,
+    survives: (_endpoint, payloads) => keepsAlive(payloads, state.transport.format),
     warn,
   });
 }

@@ -3,7 +3,7 @@ import { LIB_VERSION } from '../src/config';
 
 const profile = { distinct_id: 'u1', $device_id: 'dev', $user_id: 'u1', plan: 'pro', __timers: { x: 1 } };
 const base = () => baseProperties('tok', [{ $os: 'Linux', $browser: 'Chrome' }, { $current_url: 'https://a.test/p' }], profile, { tab: 'b' });
-const at = { time: 1_700_000_000_000, insertId: 'ins-1', blacklist: [] as string[] };
+const at = { time: 1_700_000_000_000, insertId: 'ins-1', blacklist: [] as string[], baseSize: 0 };
 
 describe('baseProperties: what every event shares', () => {
   it("follows mixpanel-browser's order: device, page, persistent then page-only super properties, then token and library", () => {
@@ -31,9 +31,27 @@ describe('buildEvent: one Mixpanel payload, pure', () => {
   });
 
   it('lets the caller set distinct_id, time and $insert_id, but never token, $device_id or the library fields', () => {
-    const forged = { distinct_id: 'other', time: 5, $insert_id: 'mine', token: 'evil', $device_id: 'x', mp_lib: 'x', $lib_version: 'x' };
+    const forged = { distinct_id: 'other', time: 1_690_000_000, $insert_id: 'mine', token: 'evil', $device_id: 'x', mp_lib: 'x', $lib_version: 'x' };
     const { properties: p } = buildEvent(base(), 'e', forged, at);
-    expect(p).toMatchObject({ distinct_id: 'other', time: 5, $insert_id: 'mine', token: 'tok', $device_id: 'dev', mp_lib: 'heed', $lib_version: LIB_VERSION });
+    expect(p).toMatchObject({ distinct_id: 'other', time: 1_690_000_000, $insert_id: 'mine', token: 'tok', $device_id: 'dev', mp_lib: 'heed', $lib_version: LIB_VERSION });
+  });
+
+  it('keeps heed’s own distinct_id, time and $insert_id where the caller’s would be refused by Mixpanel, and says so', () => {
+    const warnings: string[] = [];
+    const bad = { distinct_id: 'undefined', $user_id: { id: 1 }, time: 'yesterday', $insert_id: 'not valid!' };
+    const { properties: p } = buildEvent(base(), 'e', bad, { ...at, warn: (m) => void warnings.push(m) });
+    expect(p).toMatchObject({ distinct_id: 'u1', $user_id: 'u1', time: at.time, $insert_id: 'ins-1' });
+    expect(warnings).toHaveLength(4);
+    for (const time of [0, -1, 30e9, at.time + 2 * 36e5, NaN]) expect(buildEvent(base(), 'e', { time }, at).properties.time).toBe(at.time);
+    for (const time of [1_690_000_000, at.time + 10 * 6e4]) expect(buildEvent(base(), 'e', { time }, at).properties.time).toBe(time);
+    expect(buildEvent(base(), 'e', { $insert_id: 'a'.repeat(37) }, at).properties.$insert_id).toBe('ins-1');
+  });
+
+  it('stays under 255 properties in all, whatever the caller passes', () => {
+    const many = Object.fromEntries(Array.from({ length: 400 }, (_, i) => ['k' + i, i]));
+    const { properties: p } = buildEvent(base(), 'e', many, { ...at, baseSize: Object.keys(base()).length, duration: 1 });
+    expect(Object.keys(p).length).toBeLessThan(255);
+    expect(p).toMatchObject({ k0: 0, token: 'tok', $insert_id: 'ins-1', $duration: 1 });
   });
 
   it('adds $duration when the event was timed', () => {

@@ -1,5 +1,6 @@
 import type { Callback, ConsentListener, ConsentSource, ConsentStatus } from '../types';
 import type { Consent } from './state';
+import { now } from '../intrinsics';
 
 /** A call kept while a consent source waits for its CMP: when it was made, and how to make it again. */
 type Waiting = [at: number, replay: () => void, callback?: Callback];
@@ -22,7 +23,7 @@ function createHold() {
     const calls = waiting;
     waiting = [];
     for (const [at, again, callback] of calls) {
-      if (replay && Date.now() - at < WAIT_MS) again();
+      if (replay && now() - at < WAIT_MS) again();
       else if (callback) callback(0);
     }
   };
@@ -30,7 +31,7 @@ function createHold() {
   return {
     state: () => state,
     wait(replay: () => void, callback?: Callback) {
-      if (waiting.length < WAIT_MAX) waiting.push([Date.now(), replay, callback]);
+      if (waiting.length < WAIT_MAX) waiting.push([now(), replay, callback]);
       else if (callback) callback(0);
     },
     set(next: 'pending' | 'denied' | undefined, keepOnGrant: boolean | undefined) {

@@ -9,6 +9,7 @@ import type { Config, Properties } from '../types';
 import { deviceProperties } from './device';
 import { listen, onUrlChange } from './navigation';
 import { referringDomain } from '../attribution';
+import { P } from '../intrinsics';
 import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
@@ -35,6 +36,34 @@ const cookies = (prefix: string, config: Config, onFailure: StoreFailure) =>
   }, onFailure);
 
 const asDecision = (v: string | undefined) => (v === '0' || v === '1' ? v : undefined);
+
+/**
+ * Web Locks (Safari 15.4+, Chrome 69+, Firefox 96+) for the outbox: each instance holds its own lock
+ * while its page lives; an adoption of orphans holds the token's. Without them (an old browser, an
+ * opaque origin) heed sends and de-duplicates instead. Holding waits 1 s at most for the lock.
+ */
+function lease(token: string) {
+  let locks: LockManager | undefined;
+  try {
+    locks = navigator.locks;
+  } catch {
+    return undefined;
+  }
+  if (!locks) return undefined;
+  const prefix = `heed:${token}:`;
+  return {
+    hold: (tab: string) =>
+      new P<void>((resolve) => {
+        setTimeout(resolve, 1000);
+        locks!.request(prefix + tab, () => (resolve(), new P<void>(() => undefined))).catch(() => resolve());
+      }),
+    alive: async () => {
+      const { held = [] } = await locks!.query().catch(() => ({ held: [] as LockInfo[] }));
+      return new Set(held.map((l) => l.name || '').filter((n) => n.indexOf(prefix) === 0).map((n) => n.slice(prefix.length)));
+    },
+    alone: <T>(fn: () => Promise<T>) => locks!.request(`heed:${token}`, fn) as Promise<T>,
+  };
+}
 
 const platform: Platform = {
   store(kind, prefix, config, onFailure) {
@@ -91,7 +120,9 @@ const platform: Platform = {
     hasIndexedDB()
       ? idbStore(token + ':', onFailure)
       : jsonStore(webStorage('localStorage', `heed_outbox_${token}_`, onFailure)),
-  purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : Promise.resolve(true)),
+  purge: () => (hasIndexedDB() ? dropDatabaseIfEmpty() : P.resolve(true)),
+  markStore: (onFailure) => webStorage('localStorage', 'heed_sent_', onFailure),
+  lease,
   beacon(url, body) {
     try {
       return navigator.sendBeacon(url, new Blob([body], { type: 'application/x-www-form-urlencoded' }));
@@ -113,6 +144,8 @@ const platform: Platform = {
     if (typeof BroadcastChannel !== 'function') return () => undefined;
     const ch = new BroadcastChannel(name);
     ch.onmessage = (e: MessageEvent) => receive(e.data);
+    // Where the browser build runs in Node (jsdom set-ups, SSR tests) the channel must not keep the process alive.
+    (ch as { unref?: () => void }).unref?.();
     return (data) => ch.postMessage(data);
   },
 };

@@ -2,15 +2,9 @@ import type { Properties, PropertyValue, RegisterOptions, TrackedEvent } from '.
 import type { Hooks } from '../hooks';
 import type { InternalOptions } from '../pipeline';
 import { DEVICE_PREFIX, type Identity } from './profile';
+import { distinctId } from './ids';
+import { show } from '../intrinsics';
 
-/** Ids Mixpanel refuses as a distinct_id (ingestion docs), compared trimmed and lower-cased. */
-const DISALLOWED = '00000000-0000-0000-0000-000000000000 anon anonymous nil none null n/a na undefined unknown <nil> 0 -1 true false [] {}'.split(' ');
-
-/** `id` as a distinct_id (a finite number as its string), or `undefined` for one Mixpanel would refuse. */
-export function distinctId(id: unknown): string | undefined {
-  const s = typeof id === 'number' && isFinite(id) ? String(id) : id;
-  return typeof s === 'string' && s && s.length <= 255 && DISALLOWED.indexOf(s.trim().toLowerCase()) < 0 ? s : undefined;
-}
 
 export interface CallParts {
   identity: Identity;
@@ -26,7 +20,7 @@ export interface CallParts {
  * and the events they send (`$identify`, `$create_alias`, without hooks as mixpanel-browser sends them).
  */
 export function identityCalls({ identity, hooks, track, setOnce, warn }: CallParts) {
-  const refuse = (what: string, id: unknown) => (warn(`${what}: ${JSON.stringify(id)} is not a usable distinct_id`), -1 as const);
+  const refuse = (what: string, id: unknown) => (warn(`${what}: ${show(id)} is not a usable distinct_id`), -1 as const);
 
   function identify(id: unknown): -1 | undefined {
     const ran = hooks.run('before_identify', id);

@@ -1,3 +1,5 @@
+import { text } from '../properties';
+
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
 
 /** RFC 4122 v4. `randomUUID` is missing on plain-http pages, so fall back to getRandomValues. */
@@ -22,3 +24,15 @@ export function insertIds(): () => string {
   let n = 0;
   return () => prefix + '-' + (n++).toString(36);
 }
+
+/** Ids Mixpanel refuses as a distinct_id (ingestion docs), compared trimmed and lower-cased. */
+const DISALLOWED = '00000000-0000-0000-0000-000000000000 anon anonymous nil none null n/a na undefined unknown <nil> 0 -1 true false [] {}'.split(' ');
+
+/** `id` as a distinct_id (a finite number as its string), or `undefined` for one Mixpanel would refuse. */
+export function distinctId(id: unknown): string | undefined {
+  const s = typeof id === 'number' && isFinite(id) ? String(id) : id;
+  return typeof s === 'string' && s && text(s) === s && DISALLOWED.indexOf(s.trim().toLowerCase()) < 0 ? s : undefined;
+}
+
+/** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
+export const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;

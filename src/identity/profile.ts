@@ -2,6 +2,7 @@ import type { Store } from '../storage/types';
 import type { Properties, PropertyValue, RegisterOptions } from '../types';
 import { copyProps } from '../properties';
 import { uuid } from './ids';
+import { now, parse, stringify } from '../intrinsics';
 
 /**
  * What heed persists per token, in mixpanel-browser's `mp_<token>_mixpanel` format: identity,
@@ -26,7 +27,7 @@ export function anonymousProfile(): Profile {
 export function parseProfile(raw: string | undefined): Profile | undefined {
   if (!raw) return undefined;
   try {
-    const p = JSON.parse(raw) as Profile;
+    const p = parse(raw) as Profile;
     return p && typeof p.distinct_id === 'string' && typeof p.$device_id === 'string' ? p : undefined;
   } catch {
     return undefined;
@@ -44,14 +45,14 @@ function timers(profile: () => Profile, changed: () => void) {
   const all = () => profile().__timers as Timers | undefined;
   return {
     start(event: string) {
-      (all() || ((profile().__timers = {}) as Timers))[event] = Date.now();
+      (all() || ((profile().__timers = {}) as Timers))[event] = now();
       changed();
     },
     /** Seconds since `start(event)`, consuming the timer; `undefined` when it was not timed. */
     duration(event: string): number | undefined {
       const t = all();
       if (!t || t[event] === undefined) return undefined;
-      const seconds = Math.round(Date.now() - t[event]) / 1000;
+      const seconds = Math.round(now() - t[event]) / 1000;
       delete t[event];
       changed();
       return seconds;
@@ -71,7 +72,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
   let version = 0;
 
   const save = () => {
-    if (allowed()) store.set(key, JSON.stringify(profile));
+    if (allowed()) store.set(key, stringify(profile));
   };
   const changed = (persist = true) => {
     version++;
@@ -101,7 +102,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       const stored = parseProfile(store.get(key));
       if (stored) profile = stored;
       const expires = expiries(profile);
-      for (const name in expires) if (expires[name] < Date.now()) delete profile[name], delete expires[name];
+      for (const name in expires) if (expires[name] < now()) delete profile[name], delete expires[name];
       changed();
       return !!stored;
     },
@@ -143,7 +144,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       for (const name in clean) {
         if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
         target[name] = clean[name];
-        if (o.days !== undefined && o.days > 0) expires[name] = Date.now() + o.days * 864e5;
+        if (o.days !== undefined && o.days > 0) expires[name] = now() + o.days * 864e5;
         else delete expires[name];
       }
       changed(persistent);

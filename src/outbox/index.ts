@@ -1,9 +1,12 @@
 import type { AsyncStore } from '../storage/types';
 import { MAX_BATCH, type Endpoint } from '../transport';
 import { HeedError } from '../errors';
-import { isStoredBatch, settle, type Batch, type Done, type StoredBatch } from './batch';
+import { settle, type Batch, type Done, type StoredBatch } from './batch';
 import { createPersistence } from './persist';
 import { schedule, sendAll, sendBatch, type Send, type Sending } from './send';
+import { adopt, beaconAll, type Handoff, type Lease, type SentMarks } from './handoff';
+
+export { sentMarks, type Lease, type SentMarks } from './handoff';
 
 export type { Send } from './send';
 export type { Done, StoredBatch } from './batch';
@@ -20,6 +23,12 @@ export interface OutboxOptions {
   allowed?: () => boolean;
   /** False while batches wait for `start()` (`batch_autostart: false`); `flush()` still sends. */
   auto?: () => boolean;
+  /** Where batches handed to a beacon are marked, so that no later page sends them again. */
+  sent?: SentMarks;
+  /** Which instances are alive (Web Locks): their batches are not adopted, an orphan by one only. */
+  lease?: Lease;
+  /** Whether a request for these payloads outlives the page (a keepalive fetch). */
+  survives?(endpoint: Endpoint, payloads: object[]): boolean;
   warn(message: string): void;
 }
 
@@ -40,10 +49,8 @@ export interface Outbox {
   readonly dropped: number;
 }
 
-interface State extends Sending {
+interface State extends Sending, Handoff {
   store?: AsyncStore<StoredBatch>;
-  /** This instance's key prefix: its own batches are never "adopted". */
-  tab: string;
   seq: number;
   count: number;
   cap: number;
@@ -80,7 +87,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       while (!failure && s.queue.length) await sendAll(s).catch((e: unknown) => void (failure = e));
       if (failure) throw failure instanceof HeedError ? failure : new HeedError('flush failed', undefined, { cause: failure });
     },
-    beacon: () => beacon(s, o.beacon),
+    beacon: () => void (o.beacon && (!s.allowed || s.allowed()) && beaconAll(s, o.beacon)),
     restore: () => restore(s),
     start: () => void (s.queue.length && schedule(s, 0)),
     clear(persisted) {
@@ -89,7 +96,9 @@ export function createOutbox(o: OutboxOptions): Outbox {
       s.controllers.forEach((c) => c.abort());
       s.controllers.clear();
       for (const b of s.queue.splice(0)) settle(b.cbs, 0, s.warn, 'tracking is not allowed');
-      s.count = s.attempt = s.paused = 0;
+      s.count = s.attempt = s.paused = s.shed = 0;
+      s.probe = false;
+      if (persisted && s.sent) s.sent.clear();
       return s.persist.clear(persisted);
     },
     configure(size, interval, cap, timeout) {
@@ -102,16 +111,27 @@ export function createOutbox(o: OutboxOptions): Outbox {
 }
 
 function state(o: OutboxOptions): State {
+  const tab = Math.random().toString(36).slice(2, 10);
   const s: State = {
     queue: [],
-    persist: createPersistence(o.store),
+    // With a lease, nothing is written before this instance's lock is held: another tab must not take its batches for orphans.
+    persist: createPersistence(o.store, o.lease && o.store ? o.lease.hold(tab) : undefined),
     store: o.store,
     send: o.send,
     online: o.online,
     allowed: o.allowed,
     auto: o.auto,
     warn: o.warn,
-    tab: Math.random().toString(36).slice(2, 10),
+    tab,
+    sent: o.sent,
+    lease: o.lease,
+    survives: o.survives,
+    failing: () => s.attempt > 0 || (!!s.online && !s.online()),
+    handed(b) {
+      s.queue.splice(s.queue.indexOf(b), 1);
+      s.count -= b.p.length;
+    },
+    key: () => `${s.tab}-${s.seq++}`,
     seq: 0,
     count: 0,
     cap: 10000,
@@ -120,6 +140,8 @@ function state(o: OutboxOptions): State {
     interval: 5000,
     timeout: 90000,
     attempt: 0,
+    probe: false,
+    shed: 0,
     paused: 0,
     due: 0,
     controllers: new Set(),
@@ -141,7 +163,7 @@ function state(o: OutboxOptions): State {
   return s;
 }
 
-const batch = (s: State, e: Endpoint, p: object[], cbs: Array<Done | undefined>): Batch => ({ id: `${s.tab}-${s.seq++}`, e, p, cbs });
+const batch = (s: State, e: Endpoint, p: object[], cbs: Array<Done | undefined>): Batch => ({ id: s.key(), e, p, cbs });
 
 /** The endpoint's last batch if it can take one more item, else a new one. */
 function open(s: State, e: Endpoint): Batch {
@@ -169,43 +191,17 @@ function evict(s: State): void {
     settle([oldest.cbs.shift()], 0, s.warn, 'outbox full');
     s.count--;
     s.dropped++;
+    // Told once per episode (a warning per event would cost more than the track() call), with the count when it ends.
+    if (!s.shed++) s.warn(`outbox full (${s.cap} events): dropping the oldest while delivery fails`);
     // Drop a batch the cap emptied: sending `[]` gets a 400, which would fail flush().
     if (oldest.p.length) s.persist.mark(oldest);
     else s.forget(oldest);
-    s.warn(`outbox full (${s.cap} events): dropped the oldest event`);
   }
 }
 
-/** Hand what is queued to the browser as the page goes away; the persisted copy stays until a later page confirms it (a beacon has no reply). */
-function beacon(s: State, send: OutboxOptions['beacon']): void {
-  s.persist.flush();
-  if (!send || (s.allowed && !s.allowed())) return;
-  for (const b of s.queue.slice()) {
-    if (b.sending || !b.p.length) continue;
-    for (let i = 0; i < b.p.length; i += s.size) if (!send(b.e, b.p.slice(i, i + s.size))) return;
-    s.queue.splice(s.queue.indexOf(b), 1);
-    s.count -= b.p.length;
-  }
-}
-
-/** Adopt the batches earlier pages or closed tabs left in the store (a corrupt one is removed) and send them. */
+/** Adopt the batches earlier pages or closed tabs left (see handoff.ts) and send them. */
 async function restore(s: State): Promise<void> {
-  const store = s.store;
-  if (!store) return;
-  const epoch = s.persist.epoch;
-  const known = new Set(s.queue.map((b) => b.id));
-  let adopted = 0;
-  for (const id of await store.keys()) {
-    if (known.has(id) || id.indexOf(s.tab + '-') === 0) continue;
-    const stored = await store.get(id);
-    if (epoch !== s.persist.epoch) return;
-    if (!isStoredBatch(stored)) {
-      await store.remove(id);
-      continue;
-    }
-    s.queue.unshift({ id, e: stored.e, p: stored.p, cbs: [] });
-    s.count += stored.p.length;
-    adopted++;
-  }
-  if (adopted) schedule(s, 0);
+  const taken = await adopt(s, () => s.persist.epoch);
+  for (const b of taken) s.queue.unshift(b), (s.count += b.p.length);
+  if (taken.length) schedule(s, 0);
 }

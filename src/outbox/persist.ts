@@ -1,5 +1,6 @@
 import type { AsyncStore } from '../storage/types';
 import type { Batch, StoredBatch } from './batch';
+import { P } from '../intrinsics';
 
 const noop = () => undefined;
 const PER_TASK = 20;
@@ -9,9 +10,9 @@ const PER_TASK = 20;
  * got. Writes and removals run on one chain, so a clear is ordered after everything queued before
  * it, and an epoch fences off what was queued before a clear but had not started yet.
  */
-export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
+export function createPersistence(store: AsyncStore<StoredBatch> | undefined, ready?: Promise<unknown>) {
   let epoch = 0;
-  let writing: Promise<unknown> = Promise.resolve();
+  let writing: Promise<unknown> = ready ? ready.catch(noop) : P.resolve();
   let dirty = new Set<Batch>();
   let due = false;
 
@@ -31,7 +32,7 @@ export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
     if (!dirty.size) return;
     const batches = Array.from(dirty).slice(0, limit);
     for (const b of batches) dirty.delete(b);
-    chain((s) => Promise.all(batches.map((b) => s.set(b.id, { e: b.e, p: b.p }))));
+    chain((s) => P.all(batches.map((b) => s.set(b.id, { e: b.e, p: b.p }))));
     if (dirty.size) schedule();
   };
   const schedule = () => {
@@ -59,7 +60,7 @@ export function createPersistence(store: AsyncStore<StoredBatch> | undefined) {
     clear(all: boolean): Promise<void> {
       epoch++;
       dirty = new Set();
-      if (all && store) writing = writing.then(() => store.keys()).then((ids) => Promise.all(ids.map((id) => store.remove(id)))).catch(noop);
+      if (all && store) writing = writing.then(() => store.keys()).then((ids) => P.all(ids.map((id) => store.remove(id)))).catch(noop);
       return writing.then(noop);
     },
   };

@@ -1,6 +1,7 @@
 import { withFallback } from './fallback';
 import { unprefixed } from './prefix';
 import type { Store, StoreFailure } from './types';
+import { now } from '../intrinsics';
 
 /** Attributes of the cookies a {@link cookieStore} writes. */
 export interface CookieOptions {
@@ -117,7 +118,7 @@ export function cookieStore(prefix: string, options: CookieOptions = {}, onFailu
 
   const write = (name: string, value: string, domain: string | undefined) => {
     let cookie = `${name}=${value}; path=/`;
-    if (days) cookie += `; expires=${new Date(Date.now() + days * 864e5).toUTCString()}`;
+    if (days) cookie += `; expires=${new Date(now() + days * 864e5).toUTCString()}`;
     if (domain) cookie += `; domain=${domain}`;
     cookie += `; SameSite=${sameSite}`;
     if (secure) cookie += '; Secure';

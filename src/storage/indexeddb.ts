@@ -1,6 +1,7 @@
 import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { withAsyncFallback } from './fallback';
 import { unprefixed } from './prefix';
+import { P } from '../intrinsics';
 import type { AsyncStore, StoreFailure } from './types';
 
 /** Where an {@link idbStore} keeps its values. */
@@ -75,7 +76,7 @@ export function idbStore<V>(prefix: string, onFailure?: StoreFailure, names: Idb
  * IndexedDB/abort-in-initial-upgradeneeded), so looking never creates it.
  */
 function openExisting(factory: IDBFactory, name: string): Promise<IDBDatabase | undefined> {
-  return new Promise((resolve, reject) => {
+  return new P((resolve, reject) => {
     const request = factory.open(name);
     let absent = false;
     request.onupgradeneeded = () => {
@@ -91,7 +92,7 @@ async function holdsNoKeys(database: IDBDatabase): Promise<boolean> {
   const storeNames = Array.from(database.objectStoreNames);
   if (storeNames.length === 0) return true;
   const transaction = database.transaction(storeNames, 'readonly');
-  const counts = await Promise.all(
+  const counts = await P.all(
     storeNames.map((name) => promisifyRequest(transaction.objectStore(name).count())),
   );
   return counts.every((count) => count === 0);
@@ -128,7 +129,7 @@ export async function dropDatabaseIfEmpty(names: IdbNames = {}): Promise<boolean
       database.close();
     }
     if (!empty) return false;
-    return await new Promise<boolean>((resolve, reject) => {
+    return await new P<boolean>((resolve, reject) => {
       const request = indexedDB.deleteDatabase(name);
       request.onsuccess = () => resolve(true);
       request.onblocked = () => resolve(false);

@@ -2,6 +2,7 @@ import type { Config } from '../types';
 import { HeedError } from '../errors';
 import { apiBase } from '../config';
 import { parseRetryAfter } from './retry';
+import { P, parse, show, stringify } from '../intrinsics';
 
 export { DELIVERY, parseRetryAfter, retryDelay, verdict, type Backoff, type Failure, type Verdict } from './retry';
 
@@ -26,6 +27,9 @@ export interface TransportOptions {
 /** Mixpanel's request limits: 2000 items a request; keepalive bodies are capped at 64 KiB by browsers. */
 export const MAX_BATCH = 2000;
 const KEEPALIVE_LIMIT = 60000;
+
+/** Whether the request for these payloads is a keepalive fetch, which outlives the page. */
+export const keepsAlive = (payloads: readonly unknown[], format: TransportOptions['format']) => encode(payloads, format).length < KEEPALIVE_LIMIT;
 /** Longer URLs are refused by servers and proxies (414): a GET batch over it is split instead. */
 const URL_LIMIT = 8000;
 
@@ -58,8 +62,62 @@ export function transportFor(c: Config): TransportOptions {
 
 /** The form body Mixpanel's SDKs send: `data=` holding JSON, or base64 of its UTF-8 bytes. */
 export function encode(payloads: readonly unknown[], format: TransportOptions['format']): string {
-  const json = JSON.stringify(payloads);
+  const json = stringify(payloads);
   return 'data=' + encodeURIComponent(format === 'base64' ? btoa(unescape(encodeURIComponent(json))) : json);
+}
+
+/** What heed reads of an answer, from fetch or XMLHttpRequest. */
+interface Answer {
+  status: number;
+  header(name: string): string | null;
+  text(): Promise<string>;
+}
+
+interface Call {
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  keepalive: boolean;
+  signal?: AbortSignal;
+}
+
+const aborted = (signal?: AbortSignal) => !!signal && signal.aborted;
+
+/** The request by XMLHttpRequest: where `fetch` is missing, or a page's broken wrapper of it. */
+const xhr = (url: string, c: Call) =>
+  new P<Answer>((resolve, reject) => {
+    const r = new XMLHttpRequest();
+    r.open(c.method, url, true);
+    for (const name in c.headers) r.setRequestHeader(name, c.headers[name]);
+    r.onload = () => resolve({ status: r.status, header: (n) => r.getResponseHeader(n), text: () => P.resolve(r.responseText) });
+    r.onerror = r.onabort = () => reject(new TypeError('XMLHttpRequest failed'));
+    if (c.signal) c.signal.addEventListener('abort', () => r.abort());
+    r.send(c.body === undefined ? null : c.body);
+  });
+
+/**
+ * One request by `fetch`. The engine's fetch rejects with a TypeError (network) or an AbortError;
+ * anything else it throws or rejects with comes from a page's broken wrapper (a polyfill, an
+ * extension), so the request goes again by XMLHttpRequest, as mixpanel-browser's would.
+ */
+async function request(url: string, c: Call): Promise<Answer> {
+  try {
+    const res = await fetch(url, c);
+    return { status: res.status, header: (n) => res.headers.get(n), text: () => res.text() };
+  } catch (e) {
+    if (aborted(c.signal) || e instanceof TypeError || typeof XMLHttpRequest !== 'function') throw e;
+    return xhr(url, c);
+  }
+}
+
+/** A 2xx body: `1`, nothing, or `{"status": 1}` is accepted; `{"status": 0}` a refusal; anything else (a proxy's HTML page) is no answer. */
+async function accepted(endpoint: Endpoint, res: Answer): Promise<void> {
+  const body = (await res.text().catch(() => '')).trim();
+  if (body === '' || body === '1') return;
+  const reply = parse(body) as { status?: unknown; error?: unknown } | undefined;
+  if (reply && reply.status === 1) return;
+  if (reply && reply.status === 0) throw new HeedError(`${endpoint}: rejected: ${typeof reply.error === 'string' ? reply.error : show(reply.error)}`, 400);
+  throw new HeedError(`${endpoint}: not an ingestion answer: ${show(body.slice(0, 40))}`, 502);
 }
 
 /** Send one batch; resolves on acceptance, rejects with a {@link HeedError} carrying the status. */
@@ -69,9 +127,9 @@ export async function post(o: TransportOptions, endpoint: Endpoint, payloads: re
   const url = endpointUrl(o, endpoint) + (get ? '&' + body : '');
   // As the server would answer: too long to send in one piece, so the outbox halves the batch.
   if (get && url.length > URL_LIMIT && payloads.length > 1) throw new HeedError(`${endpoint}: URL too long`, 413);
-  let res: Response;
+  let res: Answer;
   try {
-    res = await fetch(url, {
+    res = await request(url, {
       method: get ? 'GET' : 'POST',
       // A CORS-safelisted type: no preflight, so keepalive and beacons work cross-origin.
       headers: get ? o.headers : { ...o.headers, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -82,11 +140,10 @@ export async function post(o: TransportOptions, endpoint: Endpoint, payloads: re
   } catch (cause) {
     throw new HeedError(`${endpoint}: network error`, undefined, { cause });
   }
-  if (!res.ok) {
+  if (res.status < 200 || res.status > 299) {
     const error = new HeedError(`${endpoint}: HTTP ${res.status}`, res.status);
-    error.retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
+    error.retryAfter = parseRetryAfter(res.header('Retry-After'));
     throw error;
   }
-  const reply = (await res.json().catch(() => null)) as { status?: unknown; error?: unknown } | null;
-  if (reply && reply.status === 0) throw new HeedError(`${endpoint}: rejected: ${String(reply.error)}`, 400);
+  await accepted(endpoint, res);
 }

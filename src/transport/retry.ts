@@ -1,3 +1,5 @@
+import { now as clock } from '../intrinsics';
+
 /**
  * The one retry policy, shared by the outbox and the privacy client. The decision runs in a fixed
  * order: the attempt limit; then the answer (anything but 408, 429, 5xx or no answer at all is
@@ -52,7 +54,7 @@ export function retryDelay(failure: unknown, attempt: number, b: Backoff = DELIV
 }
 
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; `undefined` if absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now = clock()): number | undefined {
   const text = value && value.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return +text * 1000;

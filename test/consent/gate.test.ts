@@ -71,11 +71,11 @@ describe('a consent source hold', () => {
     const { gate, consent } = setup();
     gate.use(consent);
     const now = jest.spyOn(Date, 'now');
-    now.mockReturnValue(1_000_000);
+    now.mockReturnValue(1_700_000_000_000);
     gate.hold('pending', true);
     let n = 0;
     gate.wait(() => n++);
-    now.mockReturnValue(1_000_000 + 30_001);
+    now.mockReturnValue(1_700_000_000_000 + 30_001);
     gate.hold(undefined, undefined);
     now.mockRestore();
     expect(n).toBe(0);

@@ -30,3 +30,10 @@ test("requestDataDeletion imported in Node (server-rendered code) says it is bro
   const code = `const { requestDataDeletion } = require('heed'); requestDataDeletion({}).then(() => console.log('"resolved"'), (e) => console.log(JSON.stringify(e.message)))`;
   expect(run(code)).toMatch(/runs in the browser; on a server use createPrivacyClient from 'heed\/privacy'/);
 });
+
+test('the browser build in Node with a global BroadcastChannel lets the process exit after init and an opt-out', () => {
+  const started = Date.now();
+  const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'browser-build-in-node.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 });
+  expect(out).toContain('done function');
+  expect(Date.now() - started).toBeLessThan(10_000);
+});

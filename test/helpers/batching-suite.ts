@@ -208,7 +208,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
       const seen: string[] = [];
       g.fetch = async (url: string) => {
         seen.push(String(url));
-        return { ok: true, status: 200, json: async () => ({ status: 1 }) };
+        return { ok: true, status: 200, headers: new Headers(), text: async () => '{"status":1}' };
       };
       try {
         heed.track('x');

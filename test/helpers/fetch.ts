@@ -54,7 +54,8 @@ export function nodeFetch(input: string, init: FetchInit = {}): Promise<FetchRes
     );
     const onAbort = () => req.destroy(abortError());
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (e) => reject(signal?.aborted ? abortError() : e));
+    // As the real fetch does: a network failure is a TypeError (with the cause), an abort an AbortError.
+    req.on('error', (e) => reject(signal?.aborted ? abortError() : Object.assign(new TypeError('fetch failed'), { cause: e })));
     req.on('close', () => signal?.removeEventListener('abort', onAbort));
     req.end(body);
   });

@@ -289,13 +289,28 @@ describe('limits and pauses', () => {
     add(o, 0, 8, results);
     expect(o.dropped).toBe(3);
     expect(results).toEqual([0, 0, 0]);
-    expect(warnings).toEqual(new Array(3).fill('outbox full (5 events): dropped the oldest event'));
+    // Issue 13: one warning per episode, and the count once delivery works again (not one per event).
+    expect(warnings).toEqual(['outbox full (5 events): dropping the oldest while delivery fails']);
     await tick(10);
     expect(Object.values(store.batches()).flatMap((b) => b.p)).toEqual(range(3, 8).map((i) => ev(i)));
     online = true;
     await o.flush();
     expect(bench.rows().map((r) => r.i)).toEqual(range(3, 8));
     expect(results).toEqual([0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(warnings.slice(1)).toEqual(['outbox full: 3 event(s) were dropped while delivery failed (max_queued_events)']);
+  });
+
+  test.each([100, 101, 300])('offline at the cap: the store holds the newest events, not an emptied or stale outbox (%i tracked, cap 100)', async (n) => {
+    const { o, store } = outbox({ cap: 100, options: { online: () => false } });
+    add(o, 0, Math.min(n, 100));
+    await tick(20); // persisted; later events arrive in later tasks, as clicks do
+    for (let i = 100; i < n; i++) {
+      add(o, i, i + 1);
+      if (i % 50 === 0) await tick(5);
+    }
+    await tick(50);
+    const kept = Object.values(store.batches()).flatMap((b) => b.p.map((e) => (e as ReturnType<typeof ev>).properties.i));
+    expect(kept.sort((a, b) => a - b)).toEqual(range(n - 100, n));
   });
 
   test('dropping the oldest never leaves an empty batch to send', async () => {

@@ -9,6 +9,7 @@ import { staticMounts } from './static.js';
 import { openStore } from './store.js';
 
 export { MAX_ITEMS } from './ingest.js';
+export { startRelay, RelayConfigError, REGIONS, type Relay, type RelayOptions } from './relay/index.js';
 
 /** Mixpanel's 413 example: "request exceeds max limit of 2097152 bytes" (wire reference §2.4). */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;

@@ -14,7 +14,7 @@ export interface ServerConfig {
 }
 
 /** Browser pages on another origin (the demo, Playwright tests) call the collector directly. */
-const PREFLIGHT_HEADERS = {
+export const PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'POST, GET, DELETE, OPTIONS',
   'access-control-allow-headers': 'Content-Type, Content-Encoding, Authorization',
   'access-control-max-age': '600',
@@ -34,24 +34,9 @@ export function createServer(config: ServerConfig): http.Server {
 
 async function handle(config: ServerConfig, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const started = Date.now();
-  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-  if (origin) {
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-allow-credentials', 'true');
-    // Without this a page on another origin cannot read Retry-After (Fetch spec, CORS-safelisted
-    // response headers), and an SDK's 429/503 handling falls back to its own backoff.
-    res.setHeader('access-control-expose-headers', 'Retry-After');
-    res.setHeader('vary', 'Origin');
-  }
+  const origin = allowOrigin(req, res);
   const method = (req.method ?? 'GET').toUpperCase();
-  let parsed: URL | undefined;
-  try {
-    // Not `new URL(target, base)`: that reads '//track' as a host name, not a path.
-    const target = req.url ?? '/';
-    parsed = new URL(target.startsWith('/') ? `http://collector.invalid${target}` : target);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = requestUrl(req);
   const url = parsed ?? new URL('http://collector.invalid/');
   if (config.log) {
     // On 'close', so static files and aborted requests get their line too.
@@ -73,7 +58,6 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
     meta: { items: 0, bytes: 0 },
     send(status, body, headers = {}) {
       const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
-      const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
       if (route?.log) {
         const error = isJson && status >= 400 ? (body as { error?: unknown }).error : undefined;
         logRequest(config.store, {
@@ -87,13 +71,7 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
           error: typeof error === 'string' ? error : null,
         });
       }
-      if (res.destroyed) return;
-      res.writeHead(status, {
-        ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
-        ...headers,
-      });
-      res.end(payload);
+      writeResponse(res, status, body, headers);
     },
   };
 
@@ -130,9 +108,48 @@ async function handle(config: ServerConfig, req: http.IncomingMessage, res: http
   }
 }
 
-type Found = { route: Route; params: string[] } | { badParam: true } | undefined;
+/** The whole response: objects as JSON, with Content-Length (none on a 204). Shared with the relay. */
+export function writeResponse(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  const isJson = !(typeof body === 'string' || Buffer.isBuffer(body));
+  const payload = isJson ? JSON.stringify(body) : (body as string | Buffer);
+  res.writeHead(status, {
+    ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    ...(status === 204 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
+    ...headers,
+  });
+  res.end(payload);
+}
 
-function findRoute(routes: Route[], pathname: string): Found {
+/** Echo the page's `Origin` (CORS with credentials); returns it, if any. Shared with the relay. */
+export function allowOrigin(req: http.IncomingMessage, res: http.ServerResponse): string | undefined {
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  if (origin) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-allow-credentials', 'true');
+    // Without this a page on another origin cannot read Retry-After (Fetch spec, CORS-safelisted
+    // response headers), and an SDK's 429/503 handling falls back to its own backoff.
+    res.setHeader('access-control-expose-headers', 'Retry-After');
+    res.setHeader('vary', 'Origin');
+  }
+  return origin;
+}
+
+/** The request target as a URL, or undefined when it is malformed. */
+export function requestUrl(req: http.IncomingMessage): URL | undefined {
+  try {
+    // Not `new URL(target, base)`: that reads '//track' as a host name, not a path.
+    const target = req.url ?? '/';
+    return new URL(target.startsWith('/') ? `http://collector.invalid${target}` : target);
+  } catch {
+    return undefined;
+  }
+}
+
+export type Found<R> = { route: R; params: string[] } | { badParam: true } | undefined;
+
+/** The first route whose path matches, with its URI-decoded captures. */
+export function findRoute<R extends { path: RegExp }>(routes: R[], pathname: string): Found<R> {
   for (const route of routes) {
     const match = route.path.exec(pathname);
     if (!match) continue;

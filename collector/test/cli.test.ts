@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import ts from 'typescript';
 import { UsageError, parseCliArgs } from '../src/args.js';
+import { buildCollectorCli } from './relay-rig';
 
 describe('parseCliArgs', () => {
   const cwd = '/work/project';
@@ -56,21 +56,10 @@ describe('the CLI process', () => {
   let cli: string;
 
   beforeAll(() => {
-    // Run the real entry point as Node runs dist/cli.js: ESM transpiled from src into a temp
-    // folder, so the test never depends on a stale build.
+    // Run the real entry point as Node runs dist/cli.js: ESM transpiled from src (relay/ included)
+    // into a temp folder, so the test never depends on a stale build.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heed-collector-cli-'));
-    const out = path.join(dir, 'bin');
-    fs.mkdirSync(out);
-    const src = path.join(__dirname, '..', 'src');
-    for (const file of fs.readdirSync(src).filter((f) => f.endsWith('.ts'))) {
-      const { outputText } = ts.transpileModule(fs.readFileSync(path.join(src, file), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      });
-      fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), outputText);
-    }
-    fs.writeFileSync(path.join(out, 'package.json'), '{"type":"module"}');
-    fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    cli = path.join(out, 'cli.js');
+    cli = buildCollectorCli();
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -98,13 +98,19 @@ export function createPipeline(x: PipelineParts) {
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
+    const purpose = options && options.purpose !== undefined ? options.purpose : config.purposes[0];
+    if (config.purposes.indexOf(purpose) < 0) {
+      x.warn(`track("${event}"): unknown purpose ${show(purpose)} (purposes: ${config.purposes.join(', ')})`);
+      if (typeof callback === 'function') callback(0);
+      return undefined;
+    }
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
       const kept = { ...platform.page(), time: now(), ...copyProps(props) };
       gate.wait(() => track(event, kept, optionsOrCallback, cb), callback);
       return undefined;
     }
-    if (!gate.admit(`track("${event}")`, callback)) return undefined;
+    if (!gate.admit(`track("${event}")`, callback, purpose)) return undefined;
     const skip = (options && options.skip_hooks) || !hooks.any();
     const asked = skip ? [event, props] : hooks.run('before_track', event, props);
     if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
@@ -118,12 +124,14 @@ export function createPipeline(x: PipelineParts) {
       baseSize,
       warn: x.warn,
     });
+    // Where a site has more than one purpose, each event says which it serves (a withdrawal drops it by this).
+    if (config.purposes.length > 1) built.properties.$purpose = purpose;
     const item = skip ? built : scrubbed(hooks.run('before_send_events', built), built);
     return item ? enqueue('track', item, callback, options) : undefined;
   }
 
   const update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => {
-    if (!gate.admit(`${endpoint} ${op}`, callback)) return undefined;
+    if (!gate.admit(`${endpoint} ${op}`, callback, config.purposes[0])) return undefined;
     const built = buildUpdate(token, target, op, value);
     const ran = hooks.any() ? hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built) : [built];
     const item = ran && ran[0] && typeof ran[0] === 'object' ? (ran[0] === built ? built : copyProps(ran[0])) : undefined;

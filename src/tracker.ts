@@ -1,4 +1,4 @@
-import type { Callback, Config, DomProperties, DomQuery, EventMap, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PushItem, RegisterOptions, TrackOptions } from './types';
+import type { Callback, Config, DenyOptions, DomProperties, DomQuery, EventMap, GrantOptions, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PurposeList, PushItem, RegisterOptions, TrackOptions } from './types';
 import type { Platform } from './platform';
 import { defaults, unknownOption } from './config';
 import { createGate } from './consent';
@@ -162,8 +162,8 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
       else warn(`push: ${show(item && item[0])} is not a method`);
     },
     // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
-    opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.optIn(options || {})),
-    opt_out_tracking: ready('opt_out_tracking', (c, options?: OptOutOptions) => c.decisions.optOut(options || {})),
+    opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {})),
+    opt_out_tracking: ready('opt_out_tracking', (c, options?: OptOutOptions) => c.decisions.deny(undefined, options || {})),
     has_opted_in_tracking: () => !!core && core.consent.decision() === '1',
     has_opted_out_tracking: () => !!core && !gate.allowed(),
     clear_opt_in_out_tracking: ready('clear_opt_in_out_tracking', (c) => c.decisions.clear()),
@@ -173,11 +173,15 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
     flush: () => (core && gate.allowed() ? (core.suppression ? core.suppression.whenLoaded() : P.resolve()).then(core.outbox.flush) : P.resolve()),
     consent: {
       status: gate.status,
-      hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean) => {
-        gate.hold(state, keep);
+      hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {
+        gate.hold(state, keep, purposes);
         gate.emit(source);
       }),
-      own: () => ({ decision: core && core.consent.decision(), signal: !!core && core.signal() }),
+      own: () => gate.own(!!core && core.signal()),
+      grant: ready('consent.grant', (c, purposes?: PurposeList, options?: GrantOptions) => c.decisions.grant(purposes, options || {})),
+      deny: ready('consent.deny', (c, purposes?: PurposeList, options?: DenyOptions) => c.decisions.deny(purposes, options || {})),
+      purposes: () => config.purposes.slice(),
+      records: gate.records,
     },
     onConsentChange: gate.on,
   } satisfies Heed<E>;

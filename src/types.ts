@@ -31,25 +31,82 @@ export type ConsentStatus = 'granted' | 'denied' | 'pending';
 /** Where a consent change came from: this tab's API, another tab, or a consent source (CMP). */
 export type ConsentSource = 'api' | 'tab' | (string & {});
 
-export type ConsentListener = (status: ConsentStatus, source: ConsentSource) => void;
+/** Each of the site's purposes (`purposes` option) and its status. */
+export type PurposeStatuses = Record<string, ConsentStatus>;
+
+/**
+ * Called on every change of the overall status or of any purpose's status: `status` is
+ * `'granted'` while any purpose is granted; `purposes` holds each purpose's status.
+ */
+export type ConsentListener = (status: ConsentStatus, source: ConsentSource, purposes: PurposeStatuses) => void;
+
+/** One consent decision, as `consent.records()` returns it and `$opt_in` carries it. */
+export interface ConsentRecord {
+  /** Who decided: `'api'`, a consent source (`'tcf'`, `'gpp'`, `'consent-mode'`, a banner's name), `'tab'` for another tab. */
+  source: ConsentSource;
+  /** When, in milliseconds since the epoch. */
+  time: number;
+  /** Every purpose's status right after the decision. */
+  purposes: PurposeStatuses;
+  /** The site's `consent_notice_version` at the time, when it set one. */
+  notice?: string;
+  /** The TCF TC string or GPP string the CMP gave, when there is one. */
+  consentString?: string;
+}
+
+/** One purpose name, or a list of them; none means every purpose. */
+export type PurposeList = string | readonly string[];
+
+/** `consent.grant()` options: those of `opt_in_tracking()`, and the CMP's consent string. */
+export interface GrantOptions extends OptInOptions {
+  /** Kept in the record (a TC or GPP string). */
+  consentString?: string;
+}
+
+/** `consent.deny()` options: those of `opt_out_tracking()`, and the CMP's consent string. */
+export interface DenyOptions extends OptOutOptions {
+  /** Kept in the record while some purpose stays granted. */
+  consentString?: string;
+}
 
 /**
  * The consent gate. Apps decide with `opt_in_tracking()` / `opt_out_tracking()`; consent sources
  * (`heed/consent`: TCF, GPP, Consent Mode, CMP signals) also use `hold` and `own`.
  */
 export interface ConsentGate {
-  status(): ConsentStatus;
+  /** The status of `purpose`, or without one the overall status: `'granted'` while any purpose is granted. */
+  status(purpose?: string): ConsentStatus;
+  /**
+   * Grant purposes (all of the site's without an argument, as `opt_in_tracking()`): stored with a
+   * record, and `$opt_in` is sent carrying it. An unknown purpose refuses the call (debug warning).
+   * @example heed.consent.grant(['analytics'], { source: 'banner' })
+   */
+  grant(purposes?: PurposeList, options?: GrantOptions): void;
+  /**
+   * Deny purposes (all without an argument, as `opt_out_tracking()`): their queued events are
+   * dropped; once no purpose is granted this is a full opt-out. An unknown purpose refuses the call.
+   * @example heed.consent.deny('marketing')
+   */
+  deny(purposes?: PurposeList, options?: DenyOptions): void;
+  /** The site's purposes, as configured (`purposes` option). */
+  purposes(): string[];
+  /** The last decisions (at most 10), oldest first. */
+  records(): ConsentRecord[];
   /**
    * Hold the gate for this page view, never persisted: `'pending'` while a CMP has not answered
    * (`track()` calls wait in memory, at most 100 of them for 30 s; nothing is written or sent),
    * `'denied'` after a CMP error or timeout; `undefined` releases it and the waiting calls go
    * through the gate again. With `keep`, a grant (`opt_in_tracking()`) during `'pending'` sends the
    * waiting calls too; otherwise they are sent only if a grant was stored before. Any decision
-   * (`opt_in_tracking` / `opt_out_tracking`) ends the hold.
+   * (`opt_in_tracking` / `opt_out_tracking`) ends the hold. With `purposes`, a `'denied'` hold
+   * applies to those purposes only.
    */
-  hold(state?: 'pending' | 'denied', source?: ConsentSource, keep?: boolean): void;
-  /** What the tracker holds on its own: the stored decision (`'1'` in, `'0'` out) and whether DNT/GPC says no. */
-  own(): { decision?: '1' | '0'; signal: boolean };
+  hold(state?: 'pending' | 'denied', source?: ConsentSource, keep?: boolean, purposes?: readonly string[]): void;
+  /**
+   * What the tracker holds on its own, without any hold: the stored decision (`'1'` in, `'0'`
+   * out), whether DNT/GPC says no, each purpose's status, and the purposes whose grant expired.
+   */
+  own(): { decision?: '1' | '0'; signal: boolean; purposes: PurposeStatuses; expired: string[] };
 }
 
 export interface TrackOptions {
@@ -57,6 +114,13 @@ export interface TrackOptions {
   send_immediately?: boolean;
   /** `'sendBeacon'`: hand this event to `navigator.sendBeacon` at once (it survives a navigation). */
   transport?: 'xhr' | 'sendBeacon';
+  /**
+   * The purpose this event serves (one of the `purposes` option): it is built, stored and sent only
+   * while that purpose is granted. An unknown purpose refuses the call.
+   * @default the first of `purposes` ('analytics')
+   * @example heed.track('Ad click', {}, { purpose: 'marketing' })
+   */
+  purpose?: string;
 }
 
 /** One `/track` item, as queued: what `track()` returns. */
@@ -218,6 +282,27 @@ export interface Config {
   opt_out_tracking_persistence_type: 'localStorage' | 'cookie';
   /** Flag key prefix: the flag is `<prefix><token>`. @default '__mp_opt_in_out_' */
   opt_out_tracking_cookie_prefix: string;
+  /**
+   * The purposes this site asks consent for. Each event serves one (`track(name, props, { purpose })`,
+   * default: the first); people and group updates serve the first.
+   * @default ['analytics']
+   * @example heed.init(token, { purposes: ['analytics', 'marketing'] })
+   */
+  purposes: string[];
+  /**
+   * Days a grant counts; after that the purpose is `'pending'` again until the person answers
+   * anew. `0` turns expiry off. European regulators advise asking again after about 13 months.
+   * @default 0
+   * @example heed.init(token, { consent_max_age_days: 395 })
+   */
+  consent_max_age_days: number;
+  /**
+   * The version of the consent notice the banner shows; kept in each record, and a grant made
+   * under another version no longer counts. `''`: none.
+   * @default ''
+   * @example heed.init(token, { consent_notice_version: '2026-11' })
+   */
+  consent_notice_version: string;
   /** Do not treat Do Not Track (or `DO_NOT_TRACK=1` in Node) as an opt-out. @default false */
   ignore_dnt: boolean;
   /** Do not treat Global Privacy Control as an opt-out. @default false */

@@ -1,7 +1,7 @@
 import type { Callback, Config, Heed, Properties, TrackedEvent } from './types';
 import type { Platform } from './platform';
 import type { StoreFailure } from './storage/types';
-import { createConsent, type Decision, type Gate } from './consent';
+import { checkPurposeOptions, createConsent, createPurposes, type Decision, type Gate } from './consent';
 import { createIdentity } from './identity';
 import { identityCalls } from './identity/calls';
 import { createOutbox, sentMarks } from './outbox';
@@ -15,11 +15,13 @@ import { landing } from './attribution';
 import { trackPageviews } from './pageviews';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
+import { now } from './intrinsics';
+import type { Purposes } from './consent';
 
 const noop = () => undefined;
 
 /** The consent machine over the flag store (and where else a decision may be stored). */
-function consentOf(platform: Platform, token: string, config: Config, report: StoreFailure) {
+function consentOf(platform: Platform, token: string, config: Config, report: StoreFailure, warn: (m: string) => void) {
   let failed = false;
   let signalled: boolean | undefined; // DNT and GPC do not change during a page's life: read once per configuration
   const flag = platform.store(config.opt_out_tracking_persistence_type, config.opt_out_tracking_cookie_prefix, config, (kind, e) => {
@@ -34,7 +36,9 @@ function consentOf(platform: Platform, token: string, config: Config, report: St
     signal: () => (signalled === undefined ? (signalled = platform.signal(config)) : signalled),
     failed: () => failed,
   });
-  return { consent, resignal: () => (signalled = undefined) };
+  checkPurposeOptions(config, warn);
+  const purposes = createPurposes({ flag, key: token, consent, config });
+  return { consent, purposes, resignal: () => (signalled = undefined) };
 }
 
 /** The outbox over the platform's batch store and a transport that follows the configuration. */
@@ -57,8 +61,8 @@ function outboxOf(platform: Platform, token: string, allowed: () => boolean, sta
 /** Everything `init` builds and connects: stores, consent, identity, hooks, outbox and the pipeline over them. */
 export function wire(platform: Platform, token: string, config: Config, gate: Gate, warn: (m: string) => void) {
   const report: StoreFailure = (kind, error) => warn(`${kind} unavailable, using memory: ${String(error)}`);
-  const { consent, resignal } = consentOf(platform, token, config, report);
-  gate.use(consent);
+  const { consent, purposes, resignal } = consentOf(platform, token, config, report, warn);
+  gate.use(consent, purposes);
   const keep = !config.disable_persistence && !config.disable_cookie;
   const name = config.persistence_name || config.cookie_name;
   const identity = createIdentity(platform.store(keep ? config.persistence : 'memory', 'mp_', config, report), gate.allowed, name || token + '_mixpanel');
@@ -72,6 +76,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   if (suppression) void suppression.ready.then(() => (outbox.drop((e, item) => suppression.blocks(e, item), 'the person is suppressed'), outbox.resume()));
   const configure = () => {
     resignal();
+    checkPurposeOptions(config, warn);
     state.transport = transportFor(config);
     outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
   };
@@ -84,13 +89,15 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
   let announce: (data: unknown) => void = noop;
   const decisions = createDecisions({
-    consent, gate, identity, outbox, purge: platform.purge, track: pipeline.track,
+    consent, purposes, config, gate, identity, outbox, purge: platform.purge, track: pipeline.track, warn,
     announce: (d) => announce({ d }),
     deleteProfile: () =>
       void post(state.transport, 'engage', [buildUpdate(token, identity.target(), '$delete', '')]).catch((e: Error) => warn('profile deletion failed: ' + e.message)),
   });
-  // Once allowed again: batches an earlier page left, and what a closed gate held back.
-  gate.on((status) => void (status === 'granted' && outbox.restore().then(outbox.start, noop)));
+  // Once allowed again: batches an earlier page left (less what serves a denied purpose), and what a closed gate held back.
+  const restore = () => outbox.restore().then(decisions.sweep);
+  gate.on((status) => void (status === 'granted' && restore().then(outbox.start, noop)));
+  expiry(gate, purposes);
   if (identity.load() && consent.decision() === '0') decisions.forget(true, 'api'); // a leftover from before an opt-out
   if (platform.lifecycle) {
     const send = () => void (gate.allowed() && outbox.flush().catch(noop));
@@ -102,12 +109,30 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
       decisions.adopt(d === '1' || d === '0' ? d : undefined);
     });
   }
-  if (gate.allowed()) void outbox.restore();
+  if (gate.allowed()) restore().catch(noop);
   const groups = membership(identity, people);
   return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, suppression, state, configure, signal: () => platform.signal(config) };
 }
 
 export type Core = ReturnType<typeof wire>;
+
+/**
+ * The clock of `consent_max_age_days`: when the next grant comes of age, listeners hear that its
+ * purpose is pending again (`source` 'expiry'). Re-armed after every change; timers are capped
+ * (setTimeout overflows past 2^31 ms) and never keep a Node process alive.
+ */
+function expiry(gate: Gate, purposes: Purposes) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    const at = purposes.nextExpiry();
+    if (at === undefined) return;
+    timer = setTimeout(() => (gate.emit('expiry'), arm()), Math.min(at - now(), 2e9));
+    (timer as { unref?: () => void }).unref?.();
+  };
+  gate.on(arm);
+  arm();
+}
 
 /** `track_pageview(props, options)`: the page and its campaign, then the caller's properties. */
 export function pageview(core: Core, platform: Platform, props?: unknown, options?: unknown): TrackedEvent | undefined {

@@ -1,6 +1,7 @@
-import type { Callback, ConsentListener, ConsentSource, ConsentStatus } from '../types';
+import type { Callback, ConsentListener, ConsentSource, ConsentStatus, PurposeStatuses } from '../types';
 import type { Consent } from './state';
-import { now } from '../intrinsics';
+import type { Purposes } from './purposes';
+import { now, stringify } from '../intrinsics';
 
 /** A call kept while a consent source waits for its CMP: when it was made, and how to make it again. */
 type Waiting = [at: number, replay: () => void, callback?: Callback];
@@ -16,6 +17,7 @@ const WAIT_MAX = 100;
 function createHold() {
   let state: 'pending' | 'denied' | undefined;
   let keep: boolean | undefined;
+  let only: readonly string[] | undefined; // a 'denied' hold for these purposes only
   let waiting: Waiting[] = [];
 
   /** End the wait: the kept calls (at most 30 s old) go through the gate again, or are refused. */
@@ -29,13 +31,15 @@ function createHold() {
   };
 
   return {
-    state: () => state,
+    /** The hold on `purpose` (any purpose without one: a partial hold does not close the whole gate). */
+    state: (purpose?: string) => (!only || (purpose !== undefined && only.indexOf(purpose) >= 0) ? state : undefined),
     wait(replay: () => void, callback?: Callback) {
       if (waiting.length < WAIT_MAX) waiting.push([now(), replay, callback]);
       else if (callback) callback(0);
     },
-    set(next: 'pending' | 'denied' | undefined, keepOnGrant: boolean | undefined) {
+    set(next: 'pending' | 'denied' | undefined, keepOnGrant: boolean | undefined, purposes?: readonly string[]) {
       state = next;
+      only = next === 'denied' && purposes ? purposes.slice() : undefined;
       if (next === 'pending') keep = keepOnGrant;
       else release(!next);
     },
@@ -44,27 +48,28 @@ function createHold() {
      * before (`returning`: a returning visitor loses no page view) or the source asked to keep them.
      */
     decide(granted: boolean, returning?: boolean) {
-      state = undefined;
+      state = only = undefined;
       release(granted && (keep || returning));
     },
   };
 }
 
-/** The listeners of `onConsentChange`, told once per change of status. */
+/** The listeners of `onConsentChange`, told once per change of the status or of a purpose's status. */
 function createListeners(warn: (message: string) => void) {
   const listeners: ConsentListener[] = [];
-  let shown: ConsentStatus = 'pending';
+  let shown = '';
+  const seen = (status: ConsentStatus, purposes: PurposeStatuses) => status + stringify(purposes);
   return {
     /** Start from `status` without telling anyone (the status at init is not a change). */
-    reset(status: ConsentStatus) {
-      shown = status;
+    reset(status: ConsentStatus, purposes: PurposeStatuses) {
+      shown = seen(status, purposes);
     },
-    emit(status: ConsentStatus, source: ConsentSource) {
-      if (status === shown) return;
-      shown = status;
+    emit(status: ConsentStatus, source: ConsentSource, purposes: PurposeStatuses) {
+      if (seen(status, purposes) === shown) return;
+      shown = seen(status, purposes);
       for (const listener of listeners.slice()) {
         try {
-          listener(status, source);
+          listener(status, source, { ...purposes });
         } catch (e) {
           warn('onConsentChange listener threw: ' + String(e));
         }
@@ -87,33 +92,54 @@ function createListeners(warn: (message: string) => void) {
  */
 export function createGate(warn: (message: string) => void) {
   let consent: Consent | undefined;
+  let purposes: Purposes | undefined;
   const hold = createHold();
   const listeners = createListeners(warn);
 
-  const status = (): ConsentStatus => {
+  /** One purpose's status: the hold on it, else the decision's. */
+  const of = (p: string | undefined): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
+  /** Each purpose's status; `'granted'` overall while any purpose is granted, else `'pending'` while any waits. */
+  const each = (): PurposeStatuses => {
+    const all: PurposeStatuses = {};
+    if (purposes) for (const p of purposes.list()) all[p] = of(p);
+    return all;
+  };
+  const status = (purpose?: string): ConsentStatus => {
     try {
-      return hold.state() || (consent ? consent.status() : 'pending');
+      if (purpose !== undefined || !purposes || hold.state()) return of(purpose);
+      const all = purposes.list().map(of);
+      return all.indexOf('granted') >= 0 ? 'granted' : all.indexOf('pending') >= 0 ? 'pending' : 'denied';
     } catch {
       return 'pending';
     }
   };
-  const allowed = () => status() === 'granted';
+  const allowed = (purpose?: string) => status(purpose) === 'granted';
 
   return {
     status,
     allowed,
-    /** Start deciding with `c`; the status it gives now is the one listeners start from. */
-    use(c: Consent) {
+    statuses: each,
+    /** Start deciding with `c` (and its purposes); the status it gives now is the one listeners start from. */
+    use(c: Consent, p?: Purposes) {
       consent = c;
-      listeners.reset(status());
+      purposes = p;
+      listeners.reset(status(), each());
     },
+    /** `consent.own()` without the signal, which the platform reads. */
+    own: (signal: boolean) => ({
+      decision: consent && consent.decision(),
+      signal,
+      purposes: purposes ? purposes.statuses() : {},
+      expired: purposes ? purposes.expired() : [],
+    }),
+    records: () => (purposes ? purposes.records() : []),
     /** True while a source waits for its CMP: calls are then `wait`ed, neither sent nor refused. */
     waiting: () => hold.state() === 'pending',
     wait: hold.wait,
-    /** True when `what` may go on; otherwise it is reported under `debug` and called back with 0. */
-    admit(what: string, callback?: Callback): boolean {
-      if (allowed()) return true;
-      warn(`${what} dropped: ${consent ? 'consent is ' + status() : 'init() was not called'}`);
+    /** True when `what` (serving `purpose`) may go on; otherwise it is reported under `debug` and called back with 0. */
+    admit(what: string, callback?: Callback, purpose?: string): boolean {
+      if (allowed(purpose)) return true;
+      warn(`${what} dropped: ${consent ? 'consent is ' + status(purpose) : 'init() was not called'}`);
       if (typeof callback === 'function') callback(0);
       return false;
     },
@@ -121,7 +147,7 @@ export function createGate(warn: (message: string) => void) {
     hold: hold.set,
     decide: hold.decide,
     /** Tell the listeners, once, when the status changed, and who changed it. */
-    emit: (source: ConsentSource) => listeners.emit(status(), source),
+    emit: (source: ConsentSource) => listeners.emit(status(), source, each()),
     on: listeners.on,
   };
 }

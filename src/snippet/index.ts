@@ -28,7 +28,7 @@ interface SnippetWindow {
       };
     }
     // Sub-objects whose calls queue as [instance, 'people' | 'consent', args, method].
-    for (const [sub, list] of [['people', 'set set_once unset increment append union remove track_charge clear_charges delete_user'], ['consent', 'status hold own']]) {
+    for (const [sub, list] of [['people', 'set set_once unset increment append union remove track_charge clear_charges delete_user'], ['consent', 'status hold own grant deny purposes records']]) {
       const o: Record<string, unknown> = (stub[sub] = {});
       for (const m of names(list)) o[m] = (...args: unknown[]) => void q.push([instance, sub, args, m]);
     }

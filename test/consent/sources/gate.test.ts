@@ -129,8 +129,8 @@ describe('the source option of opt_in / opt_out', () => {
     expect(w.changes).toEqual(['denied:cmp']);
   });
 
-  it('own() tells the stored decision and whether DNT/GPC says no', async () => {
+  it('own() tells the stored decision, whether DNT/GPC says no, each purpose and the expired ones', async () => {
     const w = await world({}, '0');
-    expect(w.heed.consent.own()).toEqual({ decision: '0', signal: false });
+    expect(w.heed.consent.own()).toEqual({ decision: '0', signal: false, purposes: { analytics: 'denied' }, expired: [] });
   });
 });

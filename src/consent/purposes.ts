@@ -1,0 +1,138 @@
+import type { Store } from '../storage/types';
+import type { Config, ConsentRecord, ConsentSource, ConsentStatus, PurposeStatuses } from '../types';
+import type { Consent } from './state';
+import { now, parse, show, stringify } from '../intrinsics';
+
+/** A purpose's answer: status, when (ms), under which notice version. */
+type Answer = [status: 'granted' | 'denied', at: number, notice?: string];
+
+const DAY = 864e5;
+/** Records kept at most, and their size once URI-encoded: they must fit one cookie (4 KB) with the flag beside them. */
+const RECORDS = 10;
+const CHARS = 3000;
+
+export interface PurposeParts {
+  /** The flag's store: the purposes' key sits beside the flag, `<flag key>_purposes`. */
+  flag: Store;
+  key: string;
+  consent: Consent;
+  config: Pick<Config, 'purposes' | 'consent_max_age_days' | 'consent_notice_version'>;
+}
+
+/**
+ * Each purpose's answer and the last decisions, on top of the flag (which keeps Mixpanel's
+ * meaning: `'1'` while any purpose is granted). They are written beside the flag only while some
+ * purpose is granted, and only where the flag cannot say it all: a site with more than one
+ * purpose, a max age or a notice version. Anything unknown is not granted.
+ */
+export function createPurposes(o: PurposeParts) {
+  const key = o.key + '_purposes';
+  const c = o.config;
+  let answers: Record<string, Answer> = {};
+  let records: ConsentRecord[] = [];
+  let carried = false; // a '1' flag with no answers stored beside it
+
+  const keeps = () => c.purposes.length > 1 || c.consent_max_age_days > 0 || !!c.consent_notice_version;
+  const maxAge = () => c.consent_max_age_days * DAY;
+  /** A grant made too long ago, or under another notice, no longer counts. */
+  const stale = (a: Answer) => (maxAge() > 0 && now() - a[1] >= maxAge()) || (!!c.consent_notice_version && a[2] !== c.consent_notice_version);
+
+  /** Read what the stored flag's grant covers; only a `'1'` flag makes the stored answers count. */
+  const load = () => {
+    const stored = o.consent.decision() === '1' && (parse(o.flag.get(key) || '') as { a?: unknown; r?: unknown } | undefined);
+    answers = stored && stored.a && typeof stored.a === 'object' ? (stored.a as Record<string, Answer>) : {};
+    records = stored && Array.isArray(stored.r) ? (stored.r as ConsentRecord[]) : [];
+    carried = stored === undefined;
+  };
+
+  const status = (p: string): ConsentStatus => {
+    const base = o.consent.status();
+    const a = answers[p];
+    if (base === 'denied' || (a && a[0] === 'denied')) return 'denied';
+    if (a) return stale(a) ? 'pending' : base;
+    // A '1' stored by mixpanel-browser (or before purposes existed) covers the first purpose, of unknown age.
+    if (o.consent.decision() === '1') return carried && p === c.purposes[0] && !(maxAge() > 0 || c.consent_notice_version) ? base : 'pending';
+    return base;
+  };
+  const statuses = (): PurposeStatuses => {
+    const all: PurposeStatuses = {};
+    for (const p of c.purposes) all[p] = status(p);
+    return all;
+  };
+  const granted = () => c.purposes.filter((p) => status(p) === 'granted');
+
+  /** Write (some purpose granted) or remove (none) the answers and records. */
+  const save = () => {
+    if (!keeps() || !granted().length) return o.flag.remove(key);
+    let text: string;
+    while (encodeURIComponent((text = stringify({ a: answers, r: records }))).length > CHARS && records.length > 1) records.shift();
+    o.flag.set(key, text);
+  };
+
+  load();
+  return {
+    list: () => c.purposes,
+    status,
+    statuses,
+    granted,
+    load,
+    save,
+    /** Take one decision for `list` into memory and the records; returns its record. */
+    decide(list: readonly string[], answer: Answer[0], source: ConsentSource, consentString?: string): ConsentRecord {
+      const t = now();
+      const notice = c.consent_notice_version || undefined;
+      answers = { ...answers };
+      for (const p of list) answers[p] = [answer, t, notice];
+      const record: ConsentRecord = { source, time: t, purposes: statuses(), notice, consentString };
+      records = records.concat(parse(stringify(record)) as ConsentRecord).slice(-RECORDS);
+      return record;
+    },
+    /** After a full opt-out: nothing but the flag stays on the device (the records stay in memory). */
+    forget() {
+      answers = {};
+      carried = false;
+      o.flag.remove(key);
+    },
+    records: () => parse(stringify(records)) as ConsentRecord[],
+    /** Granted purposes whose grant is too old or under another notice. */
+    expired: () => c.purposes.filter((p) => answers[p] && answers[p][0] === 'granted' && stale(answers[p])),
+    /** When the next fresh grant expires by age, if one does. */
+    nextExpiry(): number | undefined {
+      let next: number | undefined;
+      for (const p of c.purposes) {
+        const a = answers[p];
+        const at = a && a[0] === 'granted' && maxAge() > 0 ? a[1] + maxAge() : 0;
+        if (at > now() && !(next! <= at)) next = at;
+      }
+      return next;
+    },
+  };
+}
+
+export type Purposes = ReturnType<typeof createPurposes>;
+
+/** Check the purpose options (at init and on `set_config`): a bad value is reported and replaced. */
+export function checkPurposeOptions(config: Config, warn: (m: string) => void): void {
+  const p: unknown = config.purposes;
+  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) {
+    warn(`option "purposes": ${show(p)} is not a list of distinct names; using ['analytics']`);
+    config.purposes = ['analytics'];
+  }
+  const days: unknown = config.consent_max_age_days;
+  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) {
+    warn(`option "consent_max_age_days": ${show(days)} is not a number of days; consent does not expire`);
+    config.consent_max_age_days = 0;
+  }
+  if (typeof config.consent_notice_version !== 'string') {
+    warn(`option "consent_notice_version": ${show(config.consent_notice_version)} is not a string; none is used`);
+    config.consent_notice_version = '';
+  }
+}
+
+/** Which purposes a call names: all without an argument; `undefined` (and a warning) when one is unknown. */
+export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
+  const list = given === undefined ? config.purposes : typeof given === 'string' ? [given] : given;
+  if (Array.isArray(list) && list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list.slice();
+  warn(`${what}: unknown purpose in ${show(given)} (purposes: ${config.purposes.join(', ')}); nothing changed`);
+  return undefined;
+}

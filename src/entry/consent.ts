@@ -2,4 +2,4 @@
 // One entry point on purpose: the sources of one tracker are combined with AND in one module
 // instance; import only what you use and the rest is shaken out.
 export * from '../consent/sources';
-export type { ConsentGate, ConsentListener, ConsentSource, ConsentStatus } from '../types';
+export type { ConsentGate, ConsentListener, ConsentRecord, ConsentSource, ConsentStatus, PurposeStatuses } from '../types';

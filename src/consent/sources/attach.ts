@@ -27,9 +27,15 @@ export interface SourceOptions {
   gpc?: 'explicit' | 'strict';
 }
 
+/** What a source says for each heed purpose it maps (a purpose left out: nothing to say). */
+export type Views = View | Record<string, View>;
+
 export interface Source {
-  /** Report this source's view; `explicit` when a person acted on this page (a CMP user action). */
-  set(view: View, explicit?: boolean): void;
+  /**
+   * Report this source's view, for every purpose or per purpose; `explicit` when a person acted
+   * on this page (a CMP user action); `consentString` (a TC or GPP string) goes into the record.
+   */
+  set(view: Views, explicit?: boolean, consentString?: string): void;
   /** Take this source out of the decision. */
   stop(): void;
 }
@@ -44,40 +50,48 @@ export interface Stop {
 }
 
 interface Entry {
-  view: View;
+  view: Views;
   explicit?: boolean;
   keep: boolean;
   strict: boolean;
+  string?: string;
 }
 
-// Sources per tracker, combined with AND. One module instance holds them all, which is why the
-// sources ship as one entry point (`heed/consent`).
+// Sources per tracker, combined with AND per purpose. One module instance holds them all, which is
+// why the sources ship as one entry point (`heed/consent`).
 const attached = new WeakMap<object, Entry[]>();
 
+const viewOf = (s: Entry, p: string): View => (s.view && typeof s.view === 'object' ? s.view[p] : s.view);
+
 /**
- * Combine every source of `heed` and drive its one decision through the public consent API and the
- * gate's hold. `opt_in_tracking` / `opt_out_tracking` are called on a transition only: never a
- * second `$opt_in`, never a profile delete for a CMP "no".
+ * Combine every source of `heed`, purpose by purpose, and drive its decisions through the public
+ * consent API and the gate's hold. `consent.grant` / `consent.deny` are called on a transition
+ * only: never a second `$opt_in`, never a profile delete for a CMP "no".
  */
 function apply(heed: Tracker, list: Entry[], name: string): void {
-  const gate = heed.consent;
-  const has = (v: View) => list.some((s) => s.view === v);
-  const { decision, signal } = gate.own();
-  if (has('denied')) {
-    // Persisted once. Already "no" (stored, or DNT/GPC with nothing stored): nothing to write.
-    if (decision === '0' || (!decision && signal)) gate.hold(undefined, name);
-    else heed.opt_out_tracking({ delete_user: false, source: name });
-  } else if (has('error') || (list.some((s) => s.strict) && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true)) {
-    gate.hold('denied', name);
-  } else if (has('pending')) {
-    gate.hold('pending', name, list.every((s) => s.keep));
-  } else if (has('granted') && decision !== '1' && (!signal || list.some((s) => s.explicit))) {
-    heed.opt_in_tracking({ source: name, track_properties: { $consent_source: name } });
-  } else {
-    // No decision, a confirmed grant (the waiting calls are sent), or a grant DNT/GPC outranks
-    // without a person's action (the closed gate drops them).
-    gate.hold(undefined, name);
-  }
+  const c = heed.consent;
+  const own = c.own();
+  const all = c.purposes();
+  const gpc = list.some((s) => s.strict) && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true;
+  const explicit = list.some((s) => s.explicit);
+  const consentString = (list.filter((s) => s.string)[0] || {}).string;
+  const says = all.map((p): View => {
+    const has = (v: View) => list.some((s) => viewOf(s, p) === v);
+    return has('denied') ? 'denied' : has('error') || gpc ? 'error' : has('pending') ? 'pending' : has('granted') ? 'granted' : undefined;
+  });
+  const those = (v: View) => all.filter((_p, i) => says[i] === v);
+  // Persisted once: a purpose already "no" (stored, or DNT/GPC with nothing stored) is not written again.
+  const deny = those('denied').filter((p) => own.purposes[p] !== 'denied');
+  if (deny.length) c.deny(deny, { delete_user: false, source: name, consentString });
+  // A grant DNT/GPC outranks, or one that expired, needs a person's action on this page.
+  const grant = those('granted').filter((p) => own.purposes[p] !== 'granted' && (explicit || (!own.signal && own.expired.indexOf(p) < 0)));
+  const error = those('error');
+  if (those('pending').length) c.hold('pending', name, list.every((s) => s.keep));
+  else if (error.length) c.hold('denied', name, false, error.length < all.length ? error : undefined);
+  else if (grant.length) c.grant(grant, { source: name, consentString });
+  // No decision, a confirmed grant (the waiting calls are sent), or a grant DNT/GPC outranks
+  // without a person's action (the closed gate drops them).
+  else c.hold(undefined, name);
 }
 
 /** Add a source to `heed`; it starts pending, so nothing is sent or written until it answers. */
@@ -89,10 +103,11 @@ export function attach(heed: Tracker, name: string, options: SourceOptions): Sou
   list.push(entry);
   apply(heed, list, name);
   return {
-    set(view, explicit) {
+    set(view, explicit, consentString) {
       if (on() < 0) return;
       entry.view = view;
-      entry.explicit = view === 'granted' && explicit === true;
+      entry.explicit = explicit === true && (typeof view === 'object' ? !!view && Object.keys(view).some((p) => view[p] === 'granted') : view === 'granted');
+      entry.string = consentString;
       apply(heed, list!, name);
     },
     stop() {
@@ -102,6 +117,14 @@ export function attach(heed: Tracker, name: string, options: SourceOptions): Sou
     },
   };
 }
+
+/** A source's map option over its defaults, for the tracker's purposes: `{ purpose: what the CMP calls it }`. */
+export const mapped = <T>(heed: Tracker, defaults: Record<string, T>, given: Record<string, T> | undefined): Record<string, T> => {
+  const map: Record<string, T> = {};
+  const all = { ...defaults, ...given };
+  for (const p of heed.consent.purposes()) if (all[p] !== undefined) map[p] = all[p];
+  return map;
+};
 
 /** Run `then` once the document is parsed (now if it is): a CMP's stub must be in place by then. */
 export function parsed(then: () => void): void {

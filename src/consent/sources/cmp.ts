@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CMP APIs speak untyped JSON */
-import { attach, parsed, type SourceOptions, type Stop, type View, type Tracker } from './attach';
+import { attach, parsed, type SourceOptions, type Stop, type Views, type Tracker } from './attach';
 
 type Callback = (value: any, success?: boolean) => void;
 /** One CMP API call; the answer comes through `callback`, possibly more than once. */
@@ -73,7 +73,9 @@ export function watchCmp(
   api: '__tcfapi' | '__gpp',
   version: number | undefined,
   invoke: (f: any, command: string, parameter: unknown, callback: Callback) => void,
-  read: (data: any, success?: boolean) => View | 0,
+  read: (data: any, success?: boolean) => Views | 0,
+  /** The consent string an answer carries (TC string, GPP string), for the record. */
+  text: (data: any) => unknown,
 ): Stop {
   const source = attach(heed, name, options);
   let call: Call | undefined;
@@ -87,7 +89,8 @@ export function watchCmp(
     const view = read(data, success);
     if (view !== 0) {
       clearTimeout(timer);
-      source.set(view, data && data.eventStatus === 'useractioncomplete');
+      const t = text(data);
+      source.set(view, data && data.eventStatus === 'useractioncomplete', typeof t === 'string' && t ? t : undefined);
     }
   };
   const start = () => {

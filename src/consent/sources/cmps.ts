@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- each CMP's global is its own untyped API */
 import type { Stop, Tracker } from './attach';
-import { fromSignal, type SignalOptions, type SignalValue } from './signal';
+import { mapped } from './attach';
+import { fromSignal, type SignalAnswer, type SignalOptions, type SignalValue } from './signal';
 
 /*
  * Thin presets over fromSignal, one per CMP, reading each vendor's documented page API. Their
@@ -9,6 +10,13 @@ import { fromSignal, type SignalOptions, type SignalValue } from './signal';
  */
 
 const w = () => window as any;
+
+/** What the CMP says of each mapped purpose. */
+function each<T>(map: Record<string, T>, says: (what: T) => SignalAnswer): Record<string, SignalAnswer> {
+  const out: Record<string, SignalAnswer> = {};
+  for (const p in map) out[p] = says(map[p]);
+  return out;
+}
 
 /** A CMP global that is not there: wait while the page is parsing, then "no CMP here". */
 const absent = (): SignalValue => (document.readyState === 'loading' ? undefined : null);
@@ -25,6 +33,8 @@ function on(types: string[], changed: () => void): () => void {
 export interface OneTrustOptions extends SignalOptions {
   /** The OneTrust category (group) id for analytics. @default 'C0002' (performance) @example fromOneTrust(heed, { group: 'C0004' }) */
   group?: string;
+  /** The OneTrust group for each heed purpose; the keys you give replace the defaults'. @default { analytics: group, marketing: 'C0004' } @example fromOneTrust(heed, { groups: { marketing: 'C0005' } }) */
+  groups?: Record<string, string>;
 }
 
 /**
@@ -32,14 +42,15 @@ export interface OneTrustOptions extends SignalOptions {
  * it; waiting while the banner is open. Follows the `OneTrustGroupsUpdated` window event.
  * @example fromOneTrust(heed, { group: 'C0002' })
  */
-export function fromOneTrust(heed: Tracker, { group = 'C0002', ...options }: OneTrustOptions = {}): Stop {
+export function fromOneTrust(heed: Tracker, { group = 'C0002', groups: given, ...options }: OneTrustOptions = {}): Stop {
+  const map = mapped(heed, { analytics: group, marketing: 'C0004' }, given);
   return fromSignal(
     heed,
     () => {
       const groups = w().OnetrustActiveGroups;
       if (typeof groups !== 'string') return w().OneTrust || w().OneTrustStub ? undefined : absent();
-      if (groups.split(',').indexOf(group) >= 0) return true;
-      return w().OneTrust?.IsAlertBoxClosed?.() ? false : undefined;
+      const closed = !!w().OneTrust?.IsAlertBoxClosed?.();
+      return each(map, (g) => (groups.split(',').indexOf(g) >= 0 ? true : closed ? false : undefined));
     },
     (changed) => on(['OneTrustGroupsUpdated'], changed),
     { name: 'onetrust', ...options },
@@ -49,6 +60,8 @@ export function fromOneTrust(heed: Tracker, { group = 'C0002', ...options }: One
 export interface CookiebotOptions extends SignalOptions {
   /** The Cookiebot category. @default 'statistics' @example fromCookiebot(heed, { category: 'marketing' }) */
   category?: 'statistics' | 'marketing' | 'preferences';
+  /** The Cookiebot category for each heed purpose; the keys you give replace the defaults'. @default { analytics: category, marketing: 'marketing' } @example fromCookiebot(heed, { categories: { personalisation: 'preferences' } }) */
+  categories?: Record<string, 'statistics' | 'marketing' | 'preferences'>;
 }
 
 /**
@@ -56,13 +69,14 @@ export interface CookiebotOptions extends SignalOptions {
  * another way, `consent.method`). Follows `CookiebotOnConsentReady` / `OnAccept` / `OnDecline`.
  * @example fromCookiebot(heed)
  */
-export function fromCookiebot(heed: Tracker, { category = 'statistics', ...options }: CookiebotOptions = {}): Stop {
+export function fromCookiebot(heed: Tracker, { category = 'statistics', categories, ...options }: CookiebotOptions = {}): Stop {
+  const map = mapped(heed, { analytics: category, marketing: 'marketing' }, categories);
   return fromSignal(
     heed,
     () => {
       const c = w().Cookiebot;
       if (!c) return absent();
-      return c.hasResponse || c.consent?.method ? !!c.consent?.[category] : undefined;
+      return c.hasResponse || c.consent?.method ? each(map, (k) => !!c.consent?.[k]) : undefined;
     },
     (changed) => on(['CookiebotOnConsentReady', 'CookiebotOnAccept', 'CookiebotOnDecline'], changed),
     { name: 'cookiebot', ...options },
@@ -72,6 +86,8 @@ export function fromCookiebot(heed: Tracker, { category = 'statistics', ...optio
 export interface UsercentricsOptions extends SignalOptions {
   /** The service's name as configured in Usercentrics. @default 'Mixpanel' @example fromUsercentrics(heed, { service: 'heed' }) */
   service?: string;
+  /** The Usercentrics service for each heed purpose; the keys you give replace the defaults'. @default { analytics: service } @example fromUsercentrics(heed, { services: { marketing: 'Google Ads' } }) */
+  services?: Record<string, string>;
 }
 
 /**
@@ -80,15 +96,16 @@ export interface UsercentricsOptions extends SignalOptions {
  * Follows `UC_UI_INITIALIZED`, `UC_CONSENT` and `UC_UI_CMP_EVENT`.
  * @example fromUsercentrics(heed, { service: 'Mixpanel' })
  */
-export function fromUsercentrics(heed: Tracker, { service = 'Mixpanel', ...options }: UsercentricsOptions = {}): Stop {
+export function fromUsercentrics(heed: Tracker, { service = 'Mixpanel', services, ...options }: UsercentricsOptions = {}): Stop {
+  const map = mapped(heed, { analytics: service }, services);
   return fromSignal(
     heed,
     () => {
       const uc = w().UC_UI;
       if (!uc?.isInitialized?.()) return uc || document.getElementById('usercentrics-cmp') ? undefined : absent();
       if (uc.isConsentRequired?.()) return undefined;
-      const found = (uc.getServicesBaseInfo?.() || []).filter((s: any) => s && s.name === service)[0];
-      return !!found?.consent?.status;
+      const list = uc.getServicesBaseInfo?.() || [];
+      return each(map, (name) => !!list.filter((s: any) => s && s.name === name)[0]?.consent?.status);
     },
     (changed) => on(['UC_UI_INITIALIZED', 'UC_CONSENT', 'UC_UI_CMP_EVENT'], changed),
     { name: 'usercentrics', ...options },
@@ -102,6 +119,8 @@ export interface DidomiOptions extends SignalOptions {
    * @example fromDidomi(heed, { purposes: ['analytics'] })
    */
   purposes?: string[];
+  /** The Didomi purpose ids for each heed purpose; the keys you give replace the defaults'. @default { analytics: purposes, marketing: ['cookies', 'create_ads_profile', 'select_personalized_ads'] } (TCF 1, 3, 4) @example fromDidomi(heed, { mapping: { marketing: ['cookies', 'select_basic_ads'] } }) */
+  mapping?: Record<string, string[]>;
 }
 
 /**
@@ -110,7 +129,8 @@ export interface DidomiOptions extends SignalOptions {
  * `didomiOnReady` and the `consent.changed` event.
  * @example fromDidomi(heed)
  */
-export function fromDidomi(heed: Tracker, { purposes = ['cookies', 'measure_content_performance'], ...options }: DidomiOptions = {}): Stop {
+export function fromDidomi(heed: Tracker, { purposes = ['cookies', 'measure_content_performance'], mapping, ...options }: DidomiOptions = {}): Stop {
+  const map = mapped(heed, { analytics: purposes, marketing: ['cookies', 'create_ads_profile', 'select_personalized_ads'] }, mapping);
   return fromSignal(
     heed,
     () => {
@@ -119,7 +139,7 @@ export function fromDidomi(heed: Tracker, { purposes = ['cookies', 'measure_cont
       if (!d.isConsentRequired()) return null;
       if (d.shouldConsentBeCollected()) return undefined;
       const status = d.getCurrentUserStatus().purposes || {};
-      return purposes.every((p) => status[p]?.enabled === true);
+      return each(map, (ids) => ids.every((p) => status[p]?.enabled === true));
     },
     (changed) => {
       let live = true;
@@ -136,6 +156,8 @@ export function fromDidomi(heed: Tracker, { purposes = ['cookies', 'measure_cont
 export interface KlaroOptions extends SignalOptions {
   /** The service's name in the Klaro config. @default 'mixpanel' @example fromKlaro(heed, { service: 'heed' }) */
   service?: string;
+  /** The Klaro service for each heed purpose; the keys you give replace the defaults'. @default { analytics: service } @example fromKlaro(heed, { services: { marketing: 'google-ads' } }) */
+  services?: Record<string, string>;
 }
 
 /**
@@ -143,14 +165,15 @@ export interface KlaroOptions extends SignalOptions {
  * Follows the manager's watchers.
  * @example fromKlaro(heed, { service: 'mixpanel' })
  */
-export function fromKlaro(heed: Tracker, { service = 'mixpanel', ...options }: KlaroOptions = {}): Stop {
+export function fromKlaro(heed: Tracker, { service = 'mixpanel', services, ...options }: KlaroOptions = {}): Stop {
+  const map = mapped(heed, { analytics: service }, services);
   const manager = () => w().klaro?.getManager?.();
   return fromSignal(
     heed,
     () => {
       const m = manager();
       if (!m) return w().klaroConfig ? undefined : absent();
-      return m.confirmed ? !!m.getConsent(service) : undefined;
+      return m.confirmed ? each(map, (name) => !!m.getConsent(name)) : undefined;
     },
     (changed) => {
       const watcher = { update: () => changed() };

@@ -1,13 +1,20 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- dataLayer entries are whatever the page pushed */
-import { attach, parsed, type SourceOptions, type Stop, type Tracker } from './attach';
+import { attach, mapped, parsed, type SourceOptions, type Stop, type Tracker, type View, type Views } from './attach';
 
 export interface ConsentModeOptions extends SourceOptions {
   /**
-   * The Consent Mode type heed follows.
+   * The Consent Mode type heed's `'analytics'` follows (short for `mapping: { analytics: [type] }`).
    * @default 'analytics_storage'
    * @example fromConsentMode(heed, { type: 'ad_storage' })
    */
   type?: string;
+  /**
+   * For each heed purpose, the Consent Mode types that must all be granted; the keys you give
+   * replace the defaults'.
+   * @default { analytics: ['analytics_storage'], marketing: ['ad_storage', 'ad_user_data'] }
+   * @example fromConsentMode(heed, { mapping: { marketing: ['ad_storage', 'ad_user_data', 'ad_personalization'] } })
+   */
+  mapping?: Record<string, string[]>;
   /**
    * The name of the page's data layer (GTM's `l` parameter).
    * @default 'dataLayer'
@@ -40,36 +47,51 @@ export interface ConsentModeOptions extends SourceOptions {
  */
 export function fromConsentMode(heed: Tracker, options: ConsentModeOptions = {}): Stop {
   const source = attach(heed, 'consent-mode', options);
-  const type = options.type || 'analytics_storage';
+  const map = mapped(heed, { analytics: [options.type || 'analytics_storage'], marketing: ['ad_storage', 'ad_user_data'] }, options.mapping);
   const w = window as any;
   const name = options.dataLayer || 'dataLayer';
   const layer: any[] = (w[name] = w[name] || []);
-  let update: string | undefined;
-  let byDefault: string | undefined;
+  const update: Record<string, string> = {};
+  const byDefault: Record<string, string> = {};
   let until = 0; // wait_for_update deadline
   let done = false; // the document was parsed
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const read = (entry: any) => {
     const values = entry && typeof entry === 'object' && entry[0] === 'consent' && entry[2];
-    const value = values && values[type];
-    if (value !== 'granted' && value !== 'denied') return;
-    if (entry[1] === 'update') update = value;
-    else if (entry[1] === 'default' && (value === 'denied' || !values.region) && byDefault !== 'denied') {
-      byDefault = value;
-      if (values.wait_for_update > 0) until = Math.max(until, Date.now() + values.wait_for_update);
+    for (const type in values || {}) {
+      const value = values[type];
+      if (value !== 'granted' && value !== 'denied') continue;
+      if (entry[1] === 'update') update[type] = value;
+      else if (entry[1] === 'default' && (value === 'denied' || !values.region) && byDefault[type] !== 'denied') {
+        byDefault[type] = value;
+        if (values.wait_for_update > 0) until = Math.max(until, Date.now() + values.wait_for_update);
+      }
     }
+  };
+
+  /** One purpose's view from its types; `null`: nothing said yet, the page still parsing. */
+  const viewOf = (types: string[], wait: number): View | null => {
+    const open = types.filter((t) => !update[t]);
+    if (types.some((t) => update[t] === 'denied')) return 'denied';
+    if (!open.length) return 'granted';
+    if (open.some((t) => byDefault[t] === 'denied')) return wait > 0 ? 'pending' : 'error';
+    if (open.every((t) => byDefault[t])) return undefined;
+    return done ? (options.requireCmp ? 'error' : undefined) : null;
   };
 
   const decide = () => {
     clearTimeout(timer);
     const wait = until - Date.now();
-    if (update) source.set(update === 'granted' ? 'granted' : 'denied');
-    else if (byDefault === 'denied' && wait > 0) {
-      source.set('pending');
-      timer = setTimeout(decide, wait);
-    } else if (byDefault === 'denied') source.set('error');
-    else if (byDefault || done) source.set(byDefault || !options.requireCmp ? undefined : 'error');
+    const views: Views = {};
+    let said = false;
+    for (const p in map) {
+      const v = viewOf(map[p], wait);
+      views[p] = v === null ? undefined : v;
+      said = said || v !== null;
+    }
+    if (wait > 0) timer = setTimeout(decide, wait);
+    if (said) source.set(views);
   };
 
   layer.forEach(read);

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- GPP answers are the CMP's JSON */
-import type { Stop, View, Tracker } from './attach';
+import type { Stop, Views, Tracker } from './attach';
+import { mapped } from './attach';
 import { watchCmp, type CmpOptions } from './cmp';
 
 export interface GPPOptions extends CmpOptions {
@@ -16,13 +17,20 @@ export interface GPPOptions extends CmpOptions {
    * @example fromGPP(heed, { gpcSubsection: false })
    */
   gpcSubsection?: boolean;
+  /**
+   * For each heed purpose, the US fields that deny it (`'Gpc'`: the GPC sub-section); the keys
+   * you give replace the defaults'.
+   * @default every purpose: `optOutOn`, and `'Gpc'` unless `gpcSubsection` is false
+   * @example fromGPP(heed, { mapping: { analytics: [], marketing: ['SaleOptOut', 'SharingOptOut', 'TargetedAdvertisingOptOut', 'Gpc'] } })
+   */
+  mapping?: Record<string, string[]>;
 }
 
 // GPP section ids 6 to 27 ("Section Information.md"): the legacy US Privacy string, usnat, then the states.
 const US = /* @__PURE__ */ 'uspv1 usnat usca usva usco usut usct usfl usmt usor ustx usde usia usne usnh usnj ustn usmn usmd usin usky usri'.split(' ');
 
-/** What one event's PingReturn says; `0` until the CMP's signal is ready. */
-function read(e: any, success: boolean | undefined, o: GPPOptions): View | 0 {
+/** What one event's PingReturn says, per purpose of `map`; `0` until the CMP's signal is ready. */
+function read(e: any, success: boolean | undefined, map: Record<string, string[]>): Views | 0 {
   const ping = e && e.pingData;
   if (success === false || (ping && ping.cmpStatus === 'error')) return 'error';
   if (!ping) return 0;
@@ -33,8 +41,8 @@ function read(e: any, success: boolean | undefined, o: GPPOptions): View | 0 {
   const ids: number[] = ping.applicableSections || [];
   // The EU TCF section applies: that is fromTCF's decision to make.
   if (ids.indexOf(2) >= 0) return undefined;
-  const fields = o.optOutOn || ['SaleOptOut', 'SharingOptOut'];
   let us = false;
+  const hit: Record<string, boolean> = {};
   for (const id of ids) {
     const name = US[id - 6];
     if (!name) continue;
@@ -43,14 +51,14 @@ function read(e: any, success: boolean | undefined, o: GPPOptions): View | 0 {
     const section = ping.parsedSections?.[name];
     const parts: any[] = Array.isArray(section) ? section : [section];
     const core = parts[0] || {};
-    const gpc = Array.isArray(section)
-      ? parts.some((s) => s && s.SubsectionType === 1 && s.Gpc === true)
-      : core.GpcSegmentIncluded !== false && core.Gpc === true;
-    const out = fields.some((f) => core[f] === 1 || (f === 'SaleOptOut' && core.OptOutSale === 1));
-    if (out || (gpc && o.gpcSubsection !== false)) return 'denied';
+    for (const f in core) if (core[f] === 1) hit[f === 'OptOutSale' ? 'SaleOptOut' : f] = true;
+    if (Array.isArray(section) ? parts.some((s) => s && s.SubsectionType === 1 && s.Gpc === true) : core.GpcSegmentIncluded !== false && core.Gpc === true) hit.Gpc = true;
   }
   // No US section applies ([-1], or only non-US ones): nothing to say.
-  return us ? 'granted' : undefined;
+  if (!us) return undefined;
+  const views: Views = {};
+  for (const p in map) views[p] = map[p].some((f) => hit[f]) ? 'denied' : 'granted';
+  return views;
 }
 
 /**
@@ -63,6 +71,10 @@ function read(e: any, success: boolean | undefined, o: GPPOptions): View | 0 {
  * fromGPP(heed, { optOutOn: ['SaleOptOut', 'SharingOptOut'] });
  */
 export function fromGPP(heed: Tracker, options: GPPOptions = {}): Stop {
+  const fields = (options.optOutOn || ['SaleOptOut', 'SharingOptOut']).concat(options.gpcSubsection === false ? [] : ['Gpc']);
+  const all: Record<string, string[]> = {};
+  for (const p of heed.consent.purposes()) all[p] = fields;
+  const map = mapped(heed, all, options.mapping);
   return watchCmp(
     heed,
     'gpp',
@@ -74,6 +86,7 @@ export function fromGPP(heed: Tracker, options: GPPOptions = {}): Stop {
       const returned = f(command, callback, parameter);
       if (returned && typeof returned === 'object') callback(returned);
     },
-    (e, success) => read(e, success, options),
+    (e, success) => read(e, success, map),
+    (e) => e && e.pingData && e.pingData.gppString,
   );
 }

@@ -1,7 +1,7 @@
 export { fromTCF, type TCFOptions } from './tcf';
 export { fromGPP, type GPPOptions } from './gpp';
 export { fromConsentMode, type ConsentModeOptions } from './consent-mode';
-export { fromSignal, type SignalOptions, type SignalValue } from './signal';
+export { fromSignal, type SignalAnswer, type SignalOptions, type SignalValue } from './signal';
 export {
   fromOneTrust,
   fromCookiebot,
@@ -14,4 +14,4 @@ export {
   type DidomiOptions,
   type KlaroOptions,
 } from './cmps';
-export type { SourceOptions, Stop, Tracker } from './attach';
+export type { SourceOptions, Stop, Tracker, View, Views } from './attach';

@@ -1,4 +1,4 @@
-import { attach, parsed, type SourceOptions, type Stop, type Tracker } from './attach';
+import { attach, parsed, type SourceOptions, type Stop, type Tracker, type View, type Views } from './attach';
 
 export interface SignalOptions extends SourceOptions {
   /**
@@ -9,11 +9,17 @@ export interface SignalOptions extends SourceOptions {
   name?: string;
 }
 
+/** What a banner says of one purpose, or of all: `true` yes, `false` no, `undefined` not yet, `null` nothing to say. */
+export type SignalAnswer = boolean | null | undefined;
+
 /**
  * What a banner says now: `true` yes, `false` no, `undefined` not yet (loading, or showing its UI:
- * heed waits), `null` nothing to say (no banner on this page, not required here).
+ * heed waits), `null` nothing to say (no banner on this page, not required here); or that per
+ * heed purpose, `{ analytics: true, marketing: false }` (a purpose left out: nothing to say).
  */
-export type SignalValue = boolean | null | undefined;
+export type SignalValue = SignalAnswer | Record<string, SignalAnswer>;
+
+const viewOf = (v: SignalAnswer): View => (v === true ? 'granted' : v === false ? 'denied' : v === null ? undefined : 'pending');
 
 /**
  * Drive `heed`'s consent from any banner. `get` reads its state; `subscribe` calls `changed` when
@@ -45,7 +51,12 @@ export function fromSignal(
     } catch {
       return source.set('error'); // a banner that throws cannot say yes
     }
-    source.set(value === true ? 'granted' : value === false ? 'denied' : value === null ? undefined : 'pending', explicit === true);
+    let views: Views;
+    if (value && typeof value === 'object') {
+      views = {};
+      for (const p in value) views[p] = viewOf(value[p]);
+    } else views = viewOf(value);
+    source.set(views, explicit === true);
   };
   const unsubscribe = subscribe(check);
   check();

@@ -1,16 +1,25 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- TCData is the CMP's JSON */
-import type { Stop, View, Tracker } from './attach';
+import type { Stop, Views, Tracker } from './attach';
+import { mapped } from './attach';
 import { watchCmp, type CmpOptions } from './cmp';
 
 export interface TCFOptions extends CmpOptions {
   /**
-   * TCF purposes that must all be allowed. 1 is "store and/or access information on a device"
-   * (heed's storage), 8 "measure content performance". Where the publisher's country does not
-   * require Purpose 1 (`purposeOneTreatment`), pass `[8]`.
+   * TCF purposes that must all be allowed for heed's `'analytics'` (short for
+   * `mapping: { analytics: [...] }`). 1 is "store and/or access information on a device" (heed's
+   * storage), 8 "measure content performance". Where the publisher's country does not require
+   * Purpose 1 (`purposeOneTreatment`), pass `[8]`.
    * @default [1, 8]
    * @example fromTCF(heed, { purposes: [1, 8, 9] })
    */
   purposes?: number[];
+  /**
+   * For each heed purpose, the TCF purposes that must all be allowed; the keys you give replace
+   * the defaults'. A heed purpose with no entry is left to other sources and the tracker's rule.
+   * @default { analytics: [1, 8], marketing: [1, 3, 4] }
+   * @example fromTCF(heed, { mapping: { marketing: [1, 2, 3, 4, 7] } })
+   */
+  mapping?: Record<string, number[]>;
   /**
    * Purposes for which legitimate interest is enough (the person did not object) instead of
    * consent. Purpose 1 is consent-only under TCF 2.2.
@@ -44,7 +53,7 @@ function allows(d: any, p: number, o: TCFOptions): boolean {
 }
 
 /** What one addEventListener answer says; `0` while only the stub (or a loading CMP) speaks. */
-function read(d: any, success: boolean | undefined, o: TCFOptions): View | 0 {
+function read(d: any, success: boolean | undefined, o: TCFOptions, map: Record<string, number[]>): Views | 0 {
   // success false: the listener could not be registered; a CMP in error answers that way.
   if (!d || success === false || d.cmpStatus === 'error') return 'error';
   if (d.gdprApplies === false) return o.whenGdprDoesNotApply === 'grant' ? 'granted' : undefined;
@@ -52,7 +61,9 @@ function read(d: any, success: boolean | undefined, o: TCFOptions): View | 0 {
   // `cmpuishown` carries every consent false: it means "asking", never "no".
   if (event === 'cmpuishown') return 'pending';
   if ((event !== 'tcloaded' && event !== 'useractioncomplete') || d.gdprApplies !== true || /stub|loading/.test(d.cmpStatus)) return 0;
-  return (o.purposes || [1, 8]).every((p) => allows(d, p, o)) ? 'granted' : 'denied';
+  const views: Views = {};
+  for (const p in map) views[p] = map[p].every((id) => allows(d, id, o)) ? 'granted' : 'denied';
+  return views;
 }
 
 /**
@@ -68,6 +79,7 @@ function read(d: any, success: boolean | undefined, o: TCFOptions): View | 0 {
  * // later: tcf.stop();
  */
 export function fromTCF(heed: Tracker, options: TCFOptions = {}): Stop {
+  const map = mapped(heed, { analytics: options.purposes || [1, 8], marketing: [1, 3, 4] }, options.mapping);
   return watchCmp(
     heed,
     'tcf',
@@ -75,6 +87,7 @@ export function fromTCF(heed: Tracker, options: TCFOptions = {}): Stop {
     '__tcfapi',
     2,
     (f, command, parameter, callback) => f(command, 2, callback, parameter),
-    (d, success) => read(d, success, options),
+    (d, success) => read(d, success, options, map),
+    (d) => d && d.tcString,
   );
 }

@@ -1,6 +1,5 @@
 import type { Config, ConsentRecord, ConsentSource, DenyOptions, GrantOptions, Properties, TrackedEvent, TrackOptions } from './types';
 import type { Consent, Decision, Gate, Purposes } from './consent';
-import type { Endpoint } from './transport';
 import { purposesIn } from './consent';
 import type { Identity } from './identity';
 import type { Outbox } from './outbox';
@@ -24,19 +23,13 @@ export interface DecisionParts {
   warn(message: string): void;
 }
 
-/** The purpose a queued item serves: events carry `$purpose` (sites with more than one), updates serve the first. */
-export const purposeOf = (first: string, endpoint: Endpoint, item: object): string => {
-  const p = endpoint === 'track' && (item as TrackedEvent).properties && (item as TrackedEvent).properties.$purpose;
-  return typeof p === 'string' ? p : first;
-};
-
 /** What `$opt_in` carries of its decision's record (a consent string in pieces of 255, Mixpanel's string limit). */
-const recordProperties = (r: ConsentRecord): Properties => {
-  const p: Properties = { $consent_source: r.source, $consent_purposes: r.purposes };
-  if (r.notice) p.$consent_notice_version = r.notice;
-  if (r.consentString) p.$consent_string = r.consentString.match(/[^]{1,255}/g);
-  return p;
-};
+const recordProperties = (r: ConsentRecord): Properties => ({
+  $consent_source: r.source,
+  $consent_purposes: r.purposes,
+  $consent_notice_version: r.notice,
+  $consent_string: r.consentString && r.consentString.match(/.{1,255}/g),
+});
 
 /**
  * The order of a decision's effects, written once. A "no": close the gate, clear the outbox (an
@@ -45,52 +38,45 @@ const recordProperties = (r: ConsentRecord): Properties => {
  * listener that calls `flush()` sends nothing.
  */
 export function createDecisions(d: DecisionParts) {
+  const { consent, purposes, gate, identity, outbox, announce, config, warn } = d;
+
   /** After the gate closed: everything this token holds goes (memory only without `storage`). */
   const forget = (storage: boolean, source: ConsentSource) => {
-    const cleared = d.outbox.clear(storage);
+    const cleared = outbox.clear(storage);
     if (storage) {
-      d.identity.forget();
+      identity.forget();
       if (d.purge) void cleared.then(d.purge);
     }
-    d.gate.emit(source);
+    gate.emit(source);
   };
 
   /** The gate opened or stayed open: what was kept in memory may be written now. */
   const allowed = (source: ConsentSource) => {
-    d.identity.save();
-    d.gate.emit(source);
+    identity.save();
+    gate.emit(source);
   };
 
-  /** Drop what is queued for a purpose that is denied now (not one merely pending or expired). */
-  const sweep = () => {
-    const first = d.config.purposes[0];
-    d.outbox.drop((e, item) => d.purposes.status(purposeOf(first, e, item)) === 'denied', 'consent for its purpose was withdrawn');
-  };
-
-  /** A "no" to every granted purpose: the opt-out of today, the flag its only trace. */
-  const optOut = (options: DenyOptions, source: ConsentSource, open: boolean) => {
-    d.gate.decide(false);
-    if (options.delete_user !== false && open && d.identity.profile.$user_id !== undefined) d.deleteProfile();
-    d.consent.set('0');
-    d.purposes.forget();
-    forget(options.clear_persistence !== false, source);
-    d.announce('0');
-  };
+  /**
+   * Drop what is queued for a purpose that is denied now (not one merely pending or expired).
+   * Events carry `$purpose` where a site has more than one; updates serve the first purpose.
+   */
+  const sweep = () =>
+    outbox.drop((_e, item) => purposes.status(((item as TrackedEvent).properties || {}).$purpose as string || config.purposes[0]) === 'denied', 'its purpose was denied');
 
   return {
     forget,
     sweep,
-    grant(purposes: unknown, options: GrantOptions) {
-      const list = purposesIn(d.config, purposes, 'consent.grant', d.warn);
+    grant(given: unknown, options: GrantOptions) {
+      const list = purposesIn(config, given, 'consent.grant', warn);
       if (!list) return;
       const source = options.source || 'api';
-      const returning = d.consent.decision() === '1';
-      d.consent.set('1');
-      const record = d.purposes.decide(list, 'granted', source, options.consentString);
-      d.purposes.save();
-      d.gate.decide(true, returning);
+      const returning = consent.decision() === '1';
+      consent.set('1');
+      const record = purposes.decide(list, 'granted', source, options.consentString);
+      purposes.save();
+      gate.decide(true, returning);
       allowed(source);
-      d.announce('1');
+      announce('1');
       const track = options.track;
       if (track === false) return;
       const name = options.track_event_name || '$opt_in';
@@ -98,39 +84,43 @@ export function createDecisions(d: DecisionParts) {
       if (typeof track === 'function') track(name, options.track_properties);
       else d.track(name, { ...recordProperties(record), ...options.track_properties }, { send_immediately: true, purpose: list[0] });
     },
-    deny(purposes: unknown, options: DenyOptions) {
-      const list = purposesIn(d.config, purposes, 'consent.deny', d.warn);
+    deny(given: unknown, options: DenyOptions) {
+      const list = purposesIn(config, given, 'consent.deny', warn);
       if (!list) return;
       const source = options.source || 'api';
-      const had = d.consent.decision() === '1';
-      const open = d.purposes.granted().length > 0; // before this "no": the profile can still be deleted
-      d.purposes.decide(list, 'denied', source, options.consentString);
-      const left = d.purposes.statuses();
-      const keys = Object.keys(left);
-      // None granted: a full opt-out once a grant is withdrawn or every purpose refused; else (the rest not yet asked) memory only.
-      if (keys.every((p) => left[p] !== 'granted') && (had || keys.every((p) => left[p] === 'denied'))) return optOut(options, source, open);
-      const some = keys.some((p) => left[p] === 'granted');
-      if (some) d.consent.set('1'); // some purpose granted: Mixpanel's '1', and the answers beside it
-      d.purposes.save();
-      sweep();
-      d.gate.emit(source);
-      if (some) d.announce('1');
+      const open = purposes.granted().length > 0; // before this "no": the profile can still be deleted
+      purposes.decide(list, 'denied', source, options.consentString);
+      if (purposes.granted().length) {
+        consent.set('1'); // some purpose granted: Mixpanel's '1', and the answers beside it
+        purposes.save();
+        sweep();
+        gate.emit(source);
+        announce('1');
+      } else if (open || config.purposes.every((p) => purposes.status(p) === 'denied')) {
+        // No purpose granted any more: the opt-out of today, the flag its only trace.
+        gate.decide(false);
+        if (options.delete_user !== false && open && identity.profile.$user_id !== undefined) d.deleteProfile();
+        consent.set('0');
+        purposes.forget();
+        forget(options.clear_persistence !== false, source);
+        announce('0');
+      } else gate.emit(source); // a "no" while the rest is not yet asked: kept in memory only
     },
     clear() {
-      d.consent.set(undefined);
-      d.purposes.forget();
+      consent.set(undefined);
+      purposes.forget();
       // No decision may still mean "allowed" (no default opt-out, no signal): keep the identity then.
-      if (d.gate.allowed()) allowed('api');
+      if (gate.allowed()) allowed('api');
       else forget(true, 'api');
-      d.announce(null);
+      announce(null);
     },
     /** A decision another tab made. */
     adopt(decision: Decision | undefined) {
-      d.consent.adopt(decision);
-      d.purposes.load();
+      consent.adopt(decision);
+      purposes.load();
       sweep();
       // The other tab purged the stores; clearing this tab's memory too fences off its late writes.
-      if (d.gate.allowed()) d.gate.emit('tab');
+      if (gate.allowed()) gate.emit('tab');
       else forget(true, 'tab');
     },
   };

@@ -6,6 +6,7 @@ import type { Hooks } from './hooks';
 import type { Platform } from './platform';
 import type { Endpoint } from './transport';
 import { insertIds } from './identity';
+import { purposesIn } from './consent';
 import { baseProperties, buildEvent, buildUpdate } from './event';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
@@ -98,12 +99,8 @@ export function createPipeline(x: PipelineParts) {
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
-    const purpose = options && options.purpose !== undefined ? options.purpose : config.purposes[0];
-    if (config.purposes.indexOf(purpose) < 0) {
-      x.warn(`track("${event}"): unknown purpose ${show(purpose)} (purposes: ${config.purposes.join(', ')})`);
-      if (typeof callback === 'function') callback(0);
-      return undefined;
-    }
+    const purpose = (purposesIn(config, options && options.purpose !== undefined ? options.purpose : config.purposes[0], `track("${event}")`, x.warn) || [])[0];
+    if (!purpose) return void (typeof callback === 'function' && callback(0));
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
       const kept = { ...platform.page(), time: now(), ...copyProps(props) };

@@ -15,8 +15,6 @@ import { landing } from './attribution';
 import { trackPageviews } from './pageviews';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
-import { now } from './intrinsics';
-import type { Purposes } from './consent';
 
 const noop = () => undefined;
 
@@ -74,9 +72,13 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const sendable = suppression ? () => gate.allowed() && suppression.loaded() : gate.allowed;
   const outbox = outboxOf(platform, token, sendable, state, keep, report, warn);
   if (suppression) void suppression.ready.then(() => (outbox.drop((e, item) => suppression.blocks(e, item), 'the person is suppressed'), outbox.resume()));
+  let clock: ReturnType<typeof setInterval> | undefined;
   const configure = () => {
     resignal();
     checkPurposeOptions(config, warn);
+    // consent_max_age_days: once a minute, listeners hear of a grant that came of age (source 'expiry').
+    clearInterval(clock);
+    if (config.consent_max_age_days) (clock = setInterval(() => gate.emit('expiry'), 6e4)).unref?.();
     state.transport = transportFor(config);
     outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
   };
@@ -97,7 +99,6 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   // Once allowed again: batches an earlier page left (less what serves a denied purpose), and what a closed gate held back.
   const restore = () => outbox.restore().then(decisions.sweep);
   gate.on((status) => void (status === 'granted' && restore().then(outbox.start, noop)));
-  expiry(gate, purposes);
   if (identity.load() && consent.decision() === '0') decisions.forget(true, 'api'); // a leftover from before an opt-out
   if (platform.lifecycle) {
     const send = () => void (gate.allowed() && outbox.flush().catch(noop));
@@ -116,23 +117,6 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
 
 export type Core = ReturnType<typeof wire>;
 
-/**
- * The clock of `consent_max_age_days`: when the next grant comes of age, listeners hear that its
- * purpose is pending again (`source` 'expiry'). Re-armed after every change; timers are capped
- * (setTimeout overflows past 2^31 ms) and never keep a Node process alive.
- */
-function expiry(gate: Gate, purposes: Purposes) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    const at = purposes.nextExpiry();
-    if (at === undefined) return;
-    timer = setTimeout(() => (gate.emit('expiry'), arm()), Math.min(at - now(), 2e9));
-    (timer as { unref?: () => void }).unref?.();
-  };
-  gate.on(arm);
-  arm();
-}
 
 /** `track_pageview(props, options)`: the page and its campaign, then the caller's properties. */
 export function pageview(core: Core, platform: Platform, props?: unknown, options?: unknown): TrackedEvent | undefined {

@@ -100,8 +100,8 @@ export function createGate(warn: (message: string) => void) {
   const of = (p: string | undefined): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
   /** Each purpose's status; `'granted'` overall while any purpose is granted, else `'pending'` while any waits. */
   const each = (): PurposeStatuses => {
-    const all: PurposeStatuses = {};
-    if (purposes) for (const p of purposes.list()) all[p] = of(p);
+    const all = purposes ? purposes.statuses() : {};
+    for (const p in all) all[p] = hold.state(p) || all[p];
     return all;
   };
   const status = (purpose?: string): ConsentStatus => {

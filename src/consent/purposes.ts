@@ -32,16 +32,16 @@ export function createPurposes(o: PurposeParts) {
   let records: ConsentRecord[] = [];
   let carried = false; // a '1' flag with no answers stored beside it
 
-  const keeps = () => c.purposes.length > 1 || c.consent_max_age_days > 0 || !!c.consent_notice_version;
-  const maxAge = () => c.consent_max_age_days * DAY;
+  const age = () => c.consent_max_age_days * DAY;
+  const notice = () => c.consent_notice_version;
   /** A grant made too long ago, or under another notice, no longer counts. */
-  const stale = (a: Answer) => (maxAge() > 0 && now() - a[1] >= maxAge()) || (!!c.consent_notice_version && a[2] !== c.consent_notice_version);
+  const stale = (a: Answer) => (age() > 0 && now() - a[1] >= age()) || (!!notice() && a[2] !== notice());
 
   /** Read what the stored flag's grant covers; only a `'1'` flag makes the stored answers count. */
   const load = () => {
-    const stored = o.consent.decision() === '1' && (parse(o.flag.get(key) || '') as { a?: unknown; r?: unknown } | undefined);
-    answers = stored && stored.a && typeof stored.a === 'object' ? (stored.a as Record<string, Answer>) : {};
-    records = stored && Array.isArray(stored.r) ? (stored.r as ConsentRecord[]) : [];
+    const stored = (o.consent.decision() === '1' && parse(o.flag.get(key) || '')) as { a?: Record<string, Answer>; r?: ConsentRecord[] } | undefined;
+    answers = (stored && stored.a) || {};
+    records = stored && Array.isArray(stored.r) ? stored.r : [];
     carried = stored === undefined;
   };
 
@@ -51,8 +51,7 @@ export function createPurposes(o: PurposeParts) {
     if (base === 'denied' || (a && a[0] === 'denied')) return 'denied';
     if (a) return stale(a) ? 'pending' : base;
     // A '1' stored by mixpanel-browser (or before purposes existed) covers the first purpose, of unknown age.
-    if (o.consent.decision() === '1') return carried && p === c.purposes[0] && !(maxAge() > 0 || c.consent_notice_version) ? base : 'pending';
-    return base;
+    return o.consent.decision() !== '1' || (carried && p === c.purposes[0] && !age() && !notice()) ? base : 'pending';
   };
   const statuses = (): PurposeStatuses => {
     const all: PurposeStatuses = {};
@@ -61,14 +60,6 @@ export function createPurposes(o: PurposeParts) {
   };
   const granted = () => c.purposes.filter((p) => status(p) === 'granted');
 
-  /** Write (some purpose granted) or remove (none) the answers and records. */
-  const save = () => {
-    if (!keeps() || !granted().length) return o.flag.remove(key);
-    let text: string;
-    while (encodeURIComponent((text = stringify({ a: answers, r: records }))).length > CHARS && records.length > 1) records.shift();
-    o.flag.set(key, text);
-  };
-
   load();
   return {
     list: () => c.purposes,
@@ -76,15 +67,23 @@ export function createPurposes(o: PurposeParts) {
     statuses,
     granted,
     load,
-    save,
+    /**
+     * Write the answers and records while some purpose is granted, where the flag cannot say it
+     * all (more than one purpose, a max age or a notice); else remove them.
+     */
+    save() {
+      if ((c.purposes.length < 2 && !age() && !notice()) || !granted().length) return o.flag.remove(key);
+      let text: string;
+      while (encodeURIComponent((text = stringify({ a: answers, r: records }))).length > CHARS && records.length > 1) records.shift();
+      o.flag.set(key, text);
+    },
     /** Take one decision for `list` into memory and the records; returns its record. */
     decide(list: readonly string[], answer: Answer[0], source: ConsentSource, consentString?: string): ConsentRecord {
-      const t = now();
-      const notice = c.consent_notice_version || undefined;
+      const time = now();
       answers = { ...answers };
-      for (const p of list) answers[p] = [answer, t, notice];
-      const record: ConsentRecord = { source, time: t, purposes: statuses(), notice, consentString };
-      records = records.concat(parse(stringify(record)) as ConsentRecord).slice(-RECORDS);
+      for (const p of list) answers[p] = [answer, time, notice()];
+      const record: ConsentRecord = { source, time, purposes: statuses(), notice: notice() || undefined, consentString };
+      records = records.concat(record).slice(-RECORDS);
       return record;
     },
     /** After a full opt-out: nothing but the flag stays on the device (the records stay in memory). */
@@ -96,16 +95,6 @@ export function createPurposes(o: PurposeParts) {
     records: () => parse(stringify(records)) as ConsentRecord[],
     /** Granted purposes whose grant is too old or under another notice. */
     expired: () => c.purposes.filter((p) => answers[p] && answers[p][0] === 'granted' && stale(answers[p])),
-    /** When the next fresh grant expires by age, if one does. */
-    nextExpiry(): number | undefined {
-      let next: number | undefined;
-      for (const p of c.purposes) {
-        const a = answers[p];
-        const at = a && a[0] === 'granted' && maxAge() > 0 ? a[1] + maxAge() : 0;
-        if (at > now() && !(next! <= at)) next = at;
-      }
-      return next;
-    },
   };
 }
 
@@ -113,19 +102,16 @@ export type Purposes = ReturnType<typeof createPurposes>;
 
 /** Check the purpose options (at init and on `set_config`): a bad value is reported and replaced. */
 export function checkPurposeOptions(config: Config, warn: (m: string) => void): void {
-  const p: unknown = config.purposes;
-  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) {
-    warn(`option "purposes": ${show(p)} is not a list of distinct names; using ['analytics']`);
-    config.purposes = ['analytics'];
-  }
-  const days: unknown = config.consent_max_age_days;
-  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) {
-    warn(`option "consent_max_age_days": ${show(days)} is not a number of days; consent does not expire`);
-    config.consent_max_age_days = 0;
-  }
-  if (typeof config.consent_notice_version !== 'string') {
-    warn(`option "consent_notice_version": ${show(config.consent_notice_version)} is not a string; none is used`);
-    config.consent_notice_version = '';
+  const p: unknown[] = config.purposes;
+  const days = config.consent_max_age_days;
+  const bad: [string, unknown][] = [];
+  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) bad.push(['purposes', ['analytics']]);
+  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) bad.push(['consent_max_age_days', 0]);
+  if (typeof config.consent_notice_version !== 'string') bad.push(['consent_notice_version', '']);
+  for (const [name, fallback] of bad) {
+    const c = config as unknown as Record<string, unknown>;
+    warn(`option "${name}": ${show(c[name])} is refused; using ${show(fallback)}`);
+    c[name] = fallback;
   }
 }
 
@@ -133,6 +119,5 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
 export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
   const list = given === undefined ? config.purposes : typeof given === 'string' ? [given] : given;
   if (Array.isArray(list) && list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list.slice();
-  warn(`${what}: unknown purpose in ${show(given)} (purposes: ${config.purposes.join(', ')}); nothing changed`);
-  return undefined;
+  warn(`${what}: unknown purpose ${show(given)}`);
 }

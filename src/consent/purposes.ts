@@ -1,7 +1,7 @@
 import type { Store } from '../storage/types';
 import type { Config, ConsentRecord, ConsentSource, ConsentStatus, PurposeStatuses } from '../types';
 import type { Consent } from './state';
-import { now, parse, show, stringify } from '../intrinsics';
+import { now, parse, stringify } from '../intrinsics';
 
 /** A purpose's answer: status, when (ms), under which notice version. */
 type Answer = [status: 'granted' | 'denied', at: number, notice?: string];
@@ -110,7 +110,7 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
   if (typeof config.consent_notice_version !== 'string') bad.push(['consent_notice_version', '']);
   for (const [name, fallback] of bad) {
     const c = config as unknown as Record<string, unknown>;
-    warn(`option "${name}": ${show(c[name])} is refused; using ${show(fallback)}`);
+    warn(`option "${name}": ${stringify(c[name])} is refused; using ${stringify(fallback)}`);
     c[name] = fallback;
   }
 }
@@ -119,5 +119,5 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
 export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
   const list = given === undefined ? config.purposes : typeof given === 'string' ? [given] : given;
   if (Array.isArray(list) && list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list.slice();
-  warn(`${what}: unknown purpose ${show(given)}`);
+  warn(`${what}: unknown purpose ${stringify(given)}`);
 }

@@ -84,14 +84,14 @@ function apply(heed: Tracker, list: Entry[], name: string): void {
   const deny = those('denied').filter((p) => own.purposes[p] !== 'denied');
   if (deny.length) c.deny(deny, { delete_user: false, source: name, consentString });
   // A grant DNT/GPC outranks, or one that expired, needs a person's action on this page.
-  const grant = those('granted').filter((p) => own.purposes[p] !== 'granted' && (explicit || (!own.signal && own.expired.indexOf(p) < 0)));
+  const grant = those('granted').filter((p) => (own.decision !== '1' || own.purposes[p] !== 'granted') && (explicit || (!own.signal && own.expired.indexOf(p) < 0)));
   const error = those('error');
-  if (those('pending').length) c.hold('pending', name, list.every((s) => s.keep));
-  else if (error.length) c.hold('denied', name, false, error.length < all.length ? error : undefined);
-  else if (grant.length) c.grant(grant, { source: name, consentString });
-  // No decision, a confirmed grant (the waiting calls are sent), or a grant DNT/GPC outranks
-  // without a person's action (the closed gate drops them).
-  else c.hold(undefined, name);
+  if (those('pending').length) return c.hold('pending', name, list.every((s) => s.keep));
+  if (grant.length) c.grant(grant, { source: name, consentString });
+  // A CMP error (or the site's default "no") denies those purposes for this page view. Else the
+  // hold ends: no decision, a confirmed grant (the waiting calls are sent), or a grant DNT/GPC
+  // outranks without a person's action (the closed gate drops them).
+  c.hold(error.length ? 'denied' : undefined, name, false, error.length < all.length ? error : undefined);
 }
 
 /** Add a source to `heed`; it starts pending, so nothing is sent or written until it answers. */

@@ -154,4 +154,23 @@ describe("README's consent banner, run unchanged with the snippet and with a pla
     await page.evaluate(() => window.heed.opt_in_tracking());
     expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['granted:api']);
   });
+
+  test('consent.grant / consent.deny per purpose are queued and replayed in order, with the tracks between them', async () => {
+    const page = await context.newPage();
+    const body = `<!doctype html><script>window.HEED_LIB_URL = '/dist/heed.iife.min.js';</script><script>${snippet}</script><script>
+      heed.init('purpose-token', { api_host: '${rig.apiHost}', purposes: ['analytics', 'marketing'], opt_out_tracking_by_default: true });
+      heed.consent.deny('marketing');
+      heed.consent.grant(['analytics']);
+      heed.track('ad', {}, { purpose: 'marketing' });
+      heed.track('view');
+    </script>`;
+    writeFileSync(join(written, 'purposes.html'), body);
+    await page.goto(`http://127.0.0.1:${rig.collector.port}/written/purposes.html`);
+    await loaded(page);
+    expect(await page.evaluate(() => [window.heed.consent.own().purposes, window.heed.consent.records().length])).toEqual([{ analytics: 'granted', marketing: 'denied' }, 2]);
+    await page.evaluate(() => window.heed.flush());
+    await eventsAtLeast(rig, { event: 'view' });
+    await pause(300);
+    expect((await events(rig)).map((e) => e.event).sort()).toEqual(['$opt_in', 'view']);
+  });
 });

@@ -35,6 +35,8 @@ export const INSPECTOR_HTML = `<!doctype html>
   time { font-variant-numeric: tabular-nums; white-space: nowrap; }
   pre { margin: 4px 0 0; font-size: 12px; white-space: pre-wrap; word-break: break-all; background: #f6f7f9; padding: 6px; }
   .muted { color: #777; }
+  .purpose { font-size: 11px; padding: 0 5px; border-radius: 8px; background: #e8eefc; color: #2a4a9b; }
+  .record { font-size: 11px; } .record .granted { color: #1b6e2a; } .record .denied { color: #b3261e; } .record .pending { color: #8a6d00; }
   .status { font-family: monospace; }
   .bad { color: #b3261e; font-weight: 600; }
   .good { color: #1e7b34; }

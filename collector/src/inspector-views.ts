@@ -37,9 +37,24 @@ function route() {
   return { view: ['events', 'requests', 'timeline'].includes(view) ? view : 'events', person: at < 0 ? '' : hash.slice(at + 1) };
 }
 
+/**
+ * The purpose an event serves ($purpose, sent by sites with more than one) and, on a consent
+ * event, the record it carries: who decided, each purpose's status, the notice version.
+ */
+function consentCell(p) {
+  let out = p.$purpose ? ' <span class="purpose" title="purpose">' + esc(p.$purpose) + '</span>' : '';
+  const c = p.$consent_purposes;
+  if (c && typeof c === 'object') {
+    out += '<div class="record">' + Object.keys(c).map((k) => '<span class="' + esc(c[k]) + '">' + esc(k) + ': ' + esc(c[k]) + '</span>').join(' ') +
+      (p.$consent_source ? ' <span class="muted">by ' + esc(p.$consent_source) + '</span>' : '') +
+      (p.$consent_notice_version ? ' <span class="muted">notice ' + esc(p.$consent_notice_version) + '</span>' : '') + '</div>';
+  }
+  return out;
+}
+
 function showEvents(data) {
   $('events').tBodies[0].innerHTML = data.events.map((e) => row([
-    timeCell(e.received_at), esc(e.event), who(e.distinct_id), raw({ event: e.event, properties: e.properties }),
+    timeCell(e.received_at), esc(e.event) + consentCell(e.properties || {}), who(e.distinct_id), raw({ event: e.event, properties: e.properties }),
   ])).join('');
   $('event-count').textContent = '(' + data.events.length + ')';
   $('profiles').tBodies[0].innerHTML = data.profiles.map((p) => row([who(p.distinct_id), timeCell(p.updated_at), raw(p.properties)])).join('');

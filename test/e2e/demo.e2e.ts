@@ -74,6 +74,33 @@ async function requestsOf(inspector: FrameLocator, device: string): Promise<{ at
   return out;
 }
 
+test('the banner asks per purpose: with analytics only, no marketing event arrives; the inspector shows purposes and the record', async () => {
+  const { page, inspector } = await visit('cy');
+  await page.check('#c-analytics');
+  await page.click('#save');
+  await page.waitForSelector('#consent:text-is("on")');
+  expect(await page.isChecked('#c-marketing')).toBe(false);
+  await page.click('[data-product="espresso"]');
+  await page.click('#checkout');
+  await until(async () => (await events({ distinct_id: 'cy', event: 'Checked Out' })).length === 1);
+  await pause(700); // past the demo's 500 ms batch interval: an offer would have arrived by now
+  const rows = await events({ distinct_id: 'cy' });
+  expect(rows.map((r) => `${r.event}/${r.properties.$purpose}`).sort()).toEqual(['$opt_in/analytics', 'Added to Cart/analytics', 'Checked Out/analytics']);
+  const optIn = rows.find((r) => r.event === '$opt_in')!;
+  expect(optIn.properties).toMatchObject({ $consent_purposes: { analytics: 'granted', marketing: 'denied' }, $consent_notice_version: '2026-12' });
+  // The inspector: each event's purpose, and the record on $opt_in.
+  const row = rowsOf(inspector, 'cy').filter({ hasText: '$opt_in' });
+  await row.waitFor();
+  expect(await row.locator('.purpose').textContent()).toBe('analytics');
+  expect(await row.locator('.record').textContent()).toBe('analytics: granted marketing: denied by api notice 2026-12');
+  // Marketing granted later: the next offer arrives, as a marketing event.
+  await page.check('#c-marketing');
+  await page.click('#save');
+  await page.click('#checkout');
+  await until(async () => (await events({ distinct_id: 'cy', event: 'Offer Shown' })).length === 1);
+  expect((await events({ distinct_id: 'cy', event: 'Offer Shown' }))[0].properties.$purpose).toBe('marketing');
+});
+
 test('the banner, the inspector and both data requests, end to end', async () => {
   // Someone else's data, which must survive ada's requests.
   const bob = await visit('bob');

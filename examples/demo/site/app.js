@@ -9,7 +9,11 @@ heed.init(config.token, {
   api_host: config.apiHost,
   opt_out_tracking_by_default: true, // nothing stored or sent before "Accept"
   batch_flush_interval_ms: 500, // so the inspector shows clicks at once
+  purposes: ['analytics', 'marketing'], // asked separately by the banner
+  consent_notice_version: '2026-12', // this banner's text; a new text asks again
+  consent_max_age_days: 395, // about 13 months, then the banner asks again
 });
+const PURPOSES = heed.consent.purposes();
 heed.track_pageview(); // dropped unless accepted on an earlier visit
 
 // The backend's session says who is signed in; their analytics id is the same name.
@@ -20,6 +24,7 @@ function render() {
   $('consent').textContent = { granted: 'on', denied: 'off', pending: 'off (not asked yet)' }[status];
   $('accept').disabled = status === 'granted';
   $('reject').disabled = status === 'denied';
+  for (const p of PURPOSES) $('c-' + p).checked = heed.consent.status(p) === 'granted';
   $('signed-in').hidden = !user;
   $('sign-in').hidden = !!user;
   $('who').textContent = user || '';
@@ -69,11 +74,25 @@ for (const button of document.querySelectorAll('[data-product]')) {
 }
 $('checkout').onclick = () => {
   heed.track('Checked Out', { items: cart.length });
+  // Sent only while marketing is granted; analytics alone does not carry it.
+  heed.track('Offer Shown', { offer: 'loyalty card' }, { purpose: 'marketing' });
   cart.length = 0;
   $('cart').textContent = '';
 };
 
-$('accept').onclick = () => heed.opt_in_tracking();
+$('accept').onclick = () => heed.opt_in_tracking(); // every purpose
+// Per purpose: a "no" to what was never granted first, so that the $opt_in of the grant carries
+// it in its record; a grant withdrawn last, so that what stays granted is never interrupted.
+$('save').onclick = () => {
+  // Read before deciding: each decision re-renders the checkboxes.
+  const yes = PURPOSES.filter((p) => $('c-' + p).checked);
+  const no = PURPOSES.filter((p) => yes.indexOf(p) < 0);
+  const held = (p) => heed.consent.status(p) === 'granted';
+  const deny = (list) => list.length && heed.consent.deny(list, { delete_user: false });
+  deny(no.filter((p) => !held(p)));
+  if (yes.length) heed.consent.grant(yes);
+  deny(no.filter(held));
+};
 // "Reject" stops tracking. For a signed-in shopper heed sends one `$delete` of their profile (the
 // default), the last request before silence: the inspector's timeline shows the refusal there.
 // Erasing their events too is what "Delete my data" does.

@@ -107,7 +107,8 @@ export function createGate(warn: (message: string) => void) {
   const status = (purpose?: string): ConsentStatus => {
     try {
       if (purpose !== undefined || !purposes || hold.state()) return of(purpose);
-      const all = purposes.list().map(of);
+      const e = each();
+      const all = Object.keys(e).map((p) => e[p]);
       return all.indexOf('granted') >= 0 ? 'granted' : all.indexOf('pending') >= 0 ? 'pending' : 'denied';
     } catch {
       return 'pending';
@@ -118,7 +119,6 @@ export function createGate(warn: (message: string) => void) {
   return {
     status,
     allowed,
-    statuses: each,
     /** Start deciding with `c` (and its purposes); the status it gives now is the one listeners start from. */
     use(c: Consent, p?: Purposes) {
       consent = c;

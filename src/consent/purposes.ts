@@ -62,7 +62,6 @@ export function createPurposes(o: PurposeParts) {
 
   load();
   return {
-    list: () => c.purposes,
     status,
     statuses,
     granted,
@@ -80,7 +79,6 @@ export function createPurposes(o: PurposeParts) {
     /** Take one decision for `list` into memory and the records; returns its record. */
     decide(list: readonly string[], answer: Answer[0], source: ConsentSource, consentString?: string): ConsentRecord {
       const time = now();
-      answers = { ...answers };
       for (const p of list) answers[p] = [answer, time, notice()];
       const record: ConsentRecord = { source, time, purposes: statuses(), notice: notice() || undefined, consentString };
       records = records.concat(record).slice(-RECORDS);
@@ -110,7 +108,7 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
   if (typeof config.consent_notice_version !== 'string') bad.push(['consent_notice_version', '']);
   for (const [name, fallback] of bad) {
     const c = config as unknown as Record<string, unknown>;
-    warn(`option "${name}": ${stringify(c[name])} is refused; using ${stringify(fallback)}`);
+    warn(`option "${name}" refused: ${stringify(c[name])}; using ${stringify(fallback)}`);
     c[name] = fallback;
   }
 }

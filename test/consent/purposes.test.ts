@@ -259,12 +259,12 @@ describe('the options', () => {
     const warnings: string[] = [];
     const heed = rig.start({ purposes: 'analytics' as unknown as string[], consent_max_age_days: '30' as unknown as number, consent_notice_version: 2 as unknown as string, error_reporter: (m) => warnings.push(m) });
     expect(warnings).toEqual([
-      'option "purposes": "analytics" is refused; using ["analytics"]',
-      'option "consent_max_age_days": "30" is refused; using 0',
-      'option "consent_notice_version": 2 is refused; using ""',
+      'option "purposes" refused: "analytics"; using ["analytics"]',
+      'option "consent_max_age_days" refused: "30"; using 0',
+      'option "consent_notice_version" refused: 2; using ""',
     ]);
     expect(heed.get_config('purposes')).toEqual(['analytics']);
     heed.set_config({ purposes: ['a', 'a'] });
-    expect(warnings[3]).toBe('option "purposes": ["a","a"] is refused; using ["analytics"]');
+    expect(warnings[3]).toBe('option "purposes" refused: ["a","a"]; using ["analytics"]');
   });
 });

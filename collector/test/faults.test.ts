@@ -107,8 +107,9 @@ describe('fault modes', () => {
   });
 
   test('"413" refuses only bodies above maxBytes, counted after decoding; small ones pass and keep the count', async () => {
-    const small = form([event('small', { pad: 'y'.repeat(3000) })]);
-    const big = form(Array.from({ length: 40 }, () => event('big', { pad: 'x'.repeat(1000) })));
+    // Padding as lists of 250-character strings: within Mixpanel's per-event limits.
+    const small = form([event('small', { pad: Array(12).fill('y'.repeat(250)) })]);
+    const big = form(Array.from({ length: 40 }, () => event('big', { pad: Array(4).fill('x'.repeat(250)) })));
     await setFault({ mode: '413', count: 2, maxBytes: small.length + 10 });
     expect((await t.post('/track', small, FORM)).status).toBe(200);
     const refused = await t.post('/track', big, FORM);

@@ -26,8 +26,8 @@ export interface Row {
   invalid?: number;
   /** Items that arrived after an opt-out (allowing the cross-tab 100 ms). */
   sentAfterOptOut?: number;
-  /** Seconds from the end of an outage to the first accepted request. */
-  recoveryS?: number;
+  /** Seconds from the end of an outage to the first accepted request (`null`: none before the run ended). */
+  recoveryS?: number | null;
   /** What else the run found, in a few words. */
   note?: string;
 }

@@ -9,4 +9,4 @@ import { FULL } from './report';
 process.env.HOME = mkdtempSync(join(tmpdir(), 'heed-properties-'));
 
 // `npm test` runs 250 calls per method; `npm run test:reliability` the full 10,000.
-propertySuite({ name: 'node', createHeed }, { cases: FULL ? 10_000 : 250, seed: 13_02, shrinkMs: FULL ? 15_000 : 2_000 });
+propertySuite({ name: 'node', createHeed }, { cases: FULL ? 10_000 : 250, seed: 13_02, shrinkMs: FULL ? 5_000 : 2_000 });

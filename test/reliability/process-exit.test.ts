@@ -28,7 +28,6 @@ test('control: the same set-up without a BroadcastChannel exits (what stays aliv
 
 test.each([
   ['init', ''],
-  ['init, then an opt-out', 'heed.opt_out_tracking();'],
   ['init, a track, then an opt-out', "heed.track('x'); heed.opt_out_tracking();"],
 ])('the browser build in Node (jsdom + BroadcastChannel): the process exits by itself after %s', async (_name, steps) => {
   expect(typeof BroadcastChannel).toBe('function'); // Node 18+ has one: the case arises

@@ -18,14 +18,29 @@ export interface MixpanelEvent {
 export function baseProperties(token: string, sources: Properties[], profile: Properties, session: Properties): Properties {
   // One object filled by for-in loops: spreads of several objects cost several times more in V8.
   const p: Properties = {};
-  for (const source of sources) for (const key in source) p[key] = source[key];
-  for (const key in profile) if (key[0] !== '_' || key[1] !== '_') p[key] = profile[key];
-  for (const key in session) p[key] = session[key];
+  let room = BASE_KEYS;
+  const put = (key: string, v: Properties[string]) => (key in p || room-- > 0 ? (p[key] = v) : undefined);
+  for (const source of sources) for (const key in source) put(key, source[key]);
+  p.distinct_id = profile.distinct_id;
+  if (profile.$device_id !== undefined) p.$device_id = profile.$device_id;
+  if (profile.$user_id !== undefined) p.$user_id = profile.$user_id;
+  // Past Mixpanel's limit the last super properties registered are the ones left out.
+  for (const key in profile) if (key[0] !== '_' || key[1] !== '_') put(key, profile[key]);
+  for (const key in session) put(key, session[key]);
   p.token = token;
   p.mp_lib = 'heed';
   p.$lib_version = LIB_VERSION;
   return p;
 }
+
+/**
+ * Room in the base for the page, the device and super properties: Mixpanel's limit less the ids,
+ * the token and library (3), and what each event adds (time, $insert_id, $duration, a person's ids).
+ */
+export const BASE_KEYS = MAX_KEYS - 12;
+const NEEDED = { token: 1, distinct_id: 1, time: 1, $insert_id: 1 };
+/** What `buildEvent` adds beside the base and the caller's properties. */
+const ADDED = 6;
 
 /** Per call: when, its `$insert_id`, the timed duration, property names never to send, and the base's size. */
 export interface EventOptions {
@@ -90,8 +105,8 @@ export function buildEvent(base: Properties, event: string, props: unknown, o: E
     delete p.$device_id;
     for (const key in who) p[key] = who[key];
   }
-  // Room for the caller beside the base and the three fields heed adds (time, $insert_id, $duration).
-  copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - 3);
+  // Room for the caller beside the base and the fields heed adds after it.
+  copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - ADDED);
   p.token = base.token;
   const someoneElse = o.server && !who && p.distinct_id !== base.distinct_id;
   if (someoneElse) {
@@ -105,7 +120,8 @@ export function buildEvent(base: Properties, event: string, props: unknown, o: E
   p.$lib_version = LIB_VERSION;
   reserved(p, base, o);
   if (o.duration !== undefined) p.$duration = o.duration;
-  for (const key of o.blacklist) delete p[key];
+  // What Mixpanel needs to take an event stays, whatever the list says.
+  for (const key of o.blacklist) if (!(key in NEEDED)) delete p[key];
   return { event: text(event), properties: p };
 }
 

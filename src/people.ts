@@ -1,6 +1,7 @@
 import type { Callback, GroupApi, PeopleApi, Properties, PropertyValue } from './types';
 import type { Identity } from './identity';
-import { copyProps, sanitize } from './properties';
+import { copyProps, propName, sanitize } from './properties';
+import { show } from './intrinsics';
 
 /** Queue one profile (`engage`) or group (`groups`) update for `target`, gated; returns what was queued. */
 export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => Properties | undefined;
@@ -11,9 +12,10 @@ function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: Prope
   if (prop && typeof prop === 'object') {
     props = copyProps(prop);
     callback = value;
-  } else if (typeof prop === 'string') {
+  } else {
+    const name = propName(prop);
     const v = sanitize(value);
-    if (v !== undefined) props[prop] = v;
+    if (name && v !== undefined) props[name] = v;
   }
   if (map) {
     for (const key in props) {
@@ -32,7 +34,7 @@ const unionList = (v: PropertyValue) => {
   return list.length ? list : undefined;
 };
 const numeric = (v: PropertyValue) => (typeof v === 'number' ? v : undefined);
-const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).filter((n): n is string => typeof n === 'string' && !!n);
+const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).map(propName).filter((n): n is string => !!n);
 
 /**
  * The operations people and groups share, for one target (`undefined`: refused, for a group
@@ -78,30 +80,57 @@ export function peopleApi(target: () => Properties, update: Update, warn: (messa
 
 /** `heed.get_group(key, id)`: updates of one group's profile; a key must be a string, an id a string or a number. */
 export function groupApi(key: string, id: string | number, update: Update, warn: (message: string) => void): GroupApi {
-  const usable = typeof key === 'string' && !!key && ((typeof id === 'string' && !!id) || (typeof id === 'number' && isFinite(id)));
-  const target = () => (usable ? { $group_key: key, $group_id: id } : undefined);
+  const name = propName(key);
+  const gid = groupId(id);
+  const target = () => (name && gid !== undefined ? { $group_key: name, $group_id: gid } : undefined);
   const { set, set_once, union, unset, remove, delete: del } = operations('groups', target, update, warn);
   return { set, set_once, union, unset, remove, delete: del };
 }
 
+/** A group id: text of 1 to 255 characters or a finite number; `undefined` otherwise. */
+const groupId = (id: unknown): string | number | undefined => (typeof id === 'number' ? (isFinite(id) ? id : undefined) : propName(id));
+
+/** Properties heed owns, never a group key. */
+const OWN = { distinct_id: 1, $device_id: 1, $user_id: 1, token: 1 };
+
 /** `set_group` / `add_group` / `remove_group`: a group key is a super property plus a profile property. */
-export function membership(identity: Identity, people: PeopleApi) {
+export function membership(identity: Identity, people: PeopleApi, warn: (message: string) => void) {
   const list = (key: string): PropertyValue[] => {
     const v = identity.profile[key];
     return Array.isArray(v) ? v.slice() : v === undefined || v === null ? [] : [v as PropertyValue];
   };
+  const refused = (what: string, id: unknown, cb?: Callback) => {
+    warn(`${what}: ${show(id)} is not a usable group id (1 to 255 characters, or a number)`);
+    if (typeof cb === 'function') cb(0);
+    return undefined;
+  };
+  /** `f` for a usable group key; otherwise refused loudly (a callback gets 0). */
+  const keyed =
+    <A extends unknown[]>(what: string, f: (key: string, ...args: A) => Properties | undefined) =>
+    (key: unknown, ...args: A): Properties | undefined => {
+      const name = propName(key);
+      if (name && !(name in OWN)) return f(name, ...args);
+      warn(`${what}: ${show(key)} is not a usable group key (1 to 255 characters, not one of heed's own ids)`);
+      const cb = args[args.length - 1];
+      if (typeof cb === 'function') cb(0);
+      return undefined;
+    };
   return {
-    set_group(key: string, ids: PropertyValue, callback?: Callback) {
-      const members = asList(ids);
+    set_group: keyed('set_group', (key, ids: PropertyValue, callback?: Callback) => {
+      const members = (asList(ids) as unknown[]).map(groupId).filter((id): id is string | number => id !== undefined);
       identity.register({ [key]: members });
       return people.set({ [key]: members }, callback);
-    },
-    add_group(key: string, id: string | number, callback?: Callback) {
+    }),
+    add_group: keyed('add_group', (key, given: string | number, callback?: Callback) => {
+      const id = groupId(given);
+      if (id === undefined) return refused('add_group', given, callback);
       const members = list(key);
       if (members.indexOf(id) < 0) identity.register({ [key]: members.concat(id) });
       return people.union({ [key]: [id] }, callback);
-    },
-    remove_group(key: string, id: string | number, callback?: Callback) {
+    }),
+    remove_group: keyed('remove_group', (key, given: string | number, callback?: Callback) => {
+      const id = groupId(given);
+      if (id === undefined) return refused('remove_group', given, callback);
       const members = list(key);
       const i = members.indexOf(id);
       if (i >= 0) {
@@ -111,6 +140,6 @@ export function membership(identity: Identity, people: PeopleApi) {
         else identity.unregister(key);
       }
       return people.remove({ [key]: id }, callback);
-    },
+    }),
   };
 }

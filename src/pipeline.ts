@@ -7,7 +7,7 @@ import type { Platform } from './platform';
 import type { Endpoint } from './transport';
 import { insertIds } from './identity';
 import { purposesIn } from './consent';
-import { baseProperties, buildEvent, buildUpdate } from './event';
+import { BASE_KEYS, baseProperties, buildEvent, buildUpdate } from './event';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
 import { now, show } from './intrinsics';
@@ -71,6 +71,7 @@ export function createPipeline(x: PipelineParts) {
       const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
       base = baseProperties(token, [context, now, marketing], identity.profile, identity.session);
       baseSize = Object.keys(base).length;
+      if (baseSize >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);
       version = identity.version;
       page = now;
     }
@@ -117,7 +118,7 @@ export function createPipeline(x: PipelineParts) {
       duration: options && options.person ? undefined : identity.duration(asked[0]),
       person: options && options.person,
       server: x.server,
-      blacklist: config.property_blacklist,
+      blacklist: Array.isArray(config.property_blacklist) ? config.property_blacklist : [],
       baseSize,
       warn: x.warn,
     });
@@ -130,9 +131,10 @@ export function createPipeline(x: PipelineParts) {
   const update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => {
     if (!gate.admit(`${endpoint} ${op}`, callback, config.purposes[0])) return undefined;
     const built = buildUpdate(token, target, op, value);
-    const ran = hooks.any() ? hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built) : [built];
-    const item = ran && ran[0] && typeof ran[0] === 'object' ? (ran[0] === built ? built : copyProps(ran[0])) : undefined;
-    return item ? enqueue(endpoint, item, callback) : undefined;
+    const item = hooks.any() ? rewritten(hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built), built, op) : built;
+    if (item) return enqueue(endpoint, item, callback);
+    if (item === null) x.warn(`${endpoint} ${op}: a hook returned no operation; nothing is sent`);
+    return undefined;
   };
 
   return { track, update };
@@ -145,5 +147,18 @@ function scrubbed(ran: unknown[] | null, built: TrackedEvent): TrackedEvent | un
   if (!e || typeof e !== 'object' || typeof e.event !== 'string' || !e.event) return undefined;
   return { event: e.event.slice(0, 255), properties: copyProps(e.properties) };
 }
+
+/**
+ * A hook's update, made safe to send: its copy, still for the same token and target (a hook
+ * changes what is updated, not whose profile); `null` when no operation is left in it.
+ */
+function rewritten(ran: unknown[] | null, built: Properties, op: string): Properties | null | undefined {
+  const u = ran && ran[0];
+  if (u === built || !u || typeof u !== 'object') return u === built ? built : undefined;
+  const copy = copyProps(u);
+  for (const key in built) if (key !== op) copy[key] = built[key];
+  return Object.keys(copy).some((k) => k in OPS) ? copy : null;
+}
+const OPS = { $set: 1, $set_once: 1, $add: 1, $append: 1, $union: 1, $remove: 1, $unset: 1, $delete: 1 };
 
 export type Pipeline = ReturnType<typeof createPipeline>;

@@ -31,6 +31,10 @@ export function text(s: string): string {
   return wellFormed(s);
 }
 
+/** A usable property name: 1 to 255 UTF-16 units, lone surrogates made U+FFFD; `undefined` otherwise. */
+export const propName = (key: unknown): string | undefined =>
+  typeof key === 'string' && key && key.length <= MAX_STRING ? wellFormed(key) : undefined;
+
 /**
  * A JSON-safe copy within Mixpanel's limits: strings cut to 255 (whole characters), non-finite
  * numbers to null, BigInt to string, Dates to ISO strings; functions, symbols, `undefined`, cycles,
@@ -79,7 +83,8 @@ function container(value: object, depth: number, seen: unknown[]): PropertyValue
 
 /**
  * Sanitized own enumerable properties of `source` (a non-object gives none), written into `out`,
- * at most `room` new names; names over 255 characters are left out. A hostile object (a Proxy
+ * at most `room` new names; names over 255 characters are left out, lone surrogates in names made
+ * U+FFFD. A hostile object (a Proxy
  * whose traps throw, a revoked Proxy) gives what could be read before it threw.
  */
 export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Properties = {}, room = MAX_KEYS): Properties {
@@ -87,7 +92,8 @@ export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Pro
   try {
     for (const key in source) {
       if (room <= 0) break;
-      if (key.length > MAX_STRING || !Object.prototype.hasOwnProperty.call(source, key)) continue;
+      const name = propName(key);
+      if (!name || !Object.prototype.hasOwnProperty.call(source, key)) continue;
       let v: PropertyValue | undefined;
       try {
         v = sanitize((source as Record<string, unknown>)[key], depth, seen);
@@ -95,8 +101,8 @@ export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Pro
         continue; // a throwing getter loses its own key only
       }
       if (v === undefined) continue;
-      if (!(key in out)) room--;
-      out[key] = v;
+      if (!(name in out)) room--;
+      out[name] = v;
     }
   } catch {
     // for...in itself threw (ownKeys trap): keep what was copied

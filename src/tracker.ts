@@ -4,7 +4,7 @@ import { defaults, unknownOption } from './config';
 import { createGate } from './consent';
 import { hostFor } from './transport';
 import { groupApi, peopleApi, type Update } from './people';
-import { copyProps } from './properties';
+import { copyProps, propName } from './properties';
 import { pageview, start, wire, type Core } from './wire';
 import { P, show } from './intrinsics';
 
@@ -67,7 +67,11 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
   const named = new Map<string, Heed<E>>();
   const warn = (message: string) => {
     if (config.debug) console.warn('[heed] ' + message);
-    if (typeof config.error_reporter === 'function') config.error_reporter(message);
+    try {
+      if (typeof config.error_reporter === 'function') config.error_reporter(message);
+    } catch {
+      // the app's reporter failing is no reason for the app's call to fail
+    }
   };
   const gate = createGate(warn);
   /** `f` once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
@@ -98,7 +102,7 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
         return instance.init(token, initConfig);
       }
       if (core) warn('init called twice; the second call is ignored');
-      else if (typeof token !== 'string' || !token) console.error('[heed] init(token): a project token string is required; heed stays off');
+      else if (propName(token) !== token) console.error('[heed] init(token): a project token (1 to 255 characters of text) is required; heed stays off');
       else {
         takeOptions(config, initConfig, warn, known);
         config.token = token;
@@ -156,7 +160,7 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
       if (c.gate.allowed()) c.outbox.flush().catch(() => undefined);
     }),
     push: (item: PushItem | (() => void)) => {
-      if (typeof item === 'function') return item.call(heed);
+      if (typeof item === 'function') return void item.call(heed);
       const method = Array.isArray(item) && (heed as unknown as Record<string, unknown>)[item[0]];
       if (typeof method === 'function') method.apply(heed, item.slice(1));
       else warn(`push: ${show(item && item[0])} is not a method`);

@@ -111,7 +111,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
     });
   }
   if (gate.allowed()) restore().catch(noop);
-  const groups = membership(identity, people);
+  const groups = membership(identity, people, warn);
   return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, suppression, state, configure, signal: () => platform.signal(config) };
 }
 

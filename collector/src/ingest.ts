@@ -7,6 +7,7 @@ import {
   checkGroupUpdate,
   checkProfileUpdate,
   isObject,
+  Refusal,
   type EventRecord,
   type GroupUpdate,
   type ProfileUpdate,
@@ -20,7 +21,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 interface Endpoint<T> {
-  check(item: unknown): T | string;
+  check(item: unknown): T | Refusal;
   /** Stores the records; returns the `$insert_id`s of copies that had arrived before. */
   save(store: Store, records: T[], ip: string | null, at: number): string[];
 }
@@ -76,10 +77,10 @@ function ingest<T>(endpoint: Endpoint<T>): Handler {
     }
 
     const good: T[] = [];
-    const failed: { index: number; message: string }[] = [];
+    const failed: FailedRecord[] = [];
     items.forEach((item, index) => {
       const result = endpoint.check(item);
-      if (typeof result === 'string') failed.push({ index, message: result });
+      if (result instanceof Refusal) failed.push(failedRecord(index, item, result));
       else good.push(result);
     });
     if (good.length === 0) {
@@ -100,7 +101,20 @@ function ingest<T>(endpoint: Endpoint<T>): Handler {
   };
 }
 
-function reply(ctx: RequestContext, verbose: boolean, failed: { index: number; message: string }[]): void {
+/** Mixpanel's `failed_records[]` entry (as `/import?strict=1` answers): index, the event's `$insert_id`, field, message. */
+interface FailedRecord {
+  index: number;
+  insert_id?: string;
+  field: string;
+  message: string;
+}
+
+function failedRecord(index: number, item: unknown, refusal: Refusal): FailedRecord {
+  const id = isObject(item) && isObject(item.properties) ? item.properties.$insert_id : undefined;
+  return { index, ...(typeof id === 'string' ? { insert_id: id } : {}), field: refusal.field, message: refusal.message };
+}
+
+function reply(ctx: RequestContext, verbose: boolean, failed: FailedRecord[]): void {
   const query = ctx.url.searchParams;
   if (isOn(query.get('img'))) {
     ctx.send(200, PIXEL, { 'content-type': 'image/gif', 'cache-control': 'no-store' });

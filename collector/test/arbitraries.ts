@@ -1,14 +1,20 @@
 import fc from 'fast-check';
+import { DISALLOWED_IDS } from '../src/validate';
 import type { Kind } from './openapi';
 
 /** fast-check generators for ingestion items: valid ones and their damaged relatives. */
 
 export const tokenArb = fc.constantFrom('tok-a', 'tok-b', '');
-const idArb = fc.oneof(fc.constantFrom('alice', 'bob', 'carol'), fc.string({ minLength: 1, maxLength: 12 }));
-export const insertIdArb = fc.stringMatching(/^[A-Za-z0-9-]{1,36}$/);
+/** Mixpanel refuses these as ids (wire reference §2.4); a valid item never carries one. */
+const usableId = (id: string | number) => !DISALLOWED_IDS.includes(String(id).trim().toLowerCase());
+const idArb = fc.oneof(fc.constantFrom('alice', 'bob', 'carol'), fc.string({ minLength: 1, maxLength: 12 })).filter(usableId);
+const numericIdArb = fc.integer().filter(usableId);
+export const insertIdArb = fc.stringMatching(/^[A-Za-z0-9-]{1,36}$/).filter(usableId);
 const nameArb = fc.oneof(fc.constantFrom('Page View', 'Signed Up', '$opt_in', 'Purchase'), fc.string({ minLength: 1, maxLength: 20 }));
 const keyArb = fc.oneof(fc.constantFrom('plan', 'count', 'tags', '$email', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
+/** Lists and objects at most 3 deep inside a property, as Mixpanel allows. */
 const jsonArb = fc.jsonValue({ maxDepth: 3 });
+const NOW_S = Math.floor(Date.now() / 1000);
 const propsArb = fc.dictionary(keyArb, jsonArb, { maxKeys: 5 });
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 const scalarArb = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), finite);
@@ -21,8 +27,9 @@ export const validEventArb = fc.record(
       .record(
         {
           token: tokenArb,
-          time: fc.oneof(fc.integer({ min: 0, max: 2_000_000_000_000 }), fc.double({ min: 0, max: 2e9, noNaN: true })),
-          distinct_id: fc.oneof(idArb, fc.integer()),
+          // Seconds or ms between 1971 and now (Mixpanel refuses earlier times and times over an hour ahead).
+          time: fc.oneof(fc.integer({ min: 31_536_000, max: NOW_S }), fc.integer({ min: 1e11, max: NOW_S * 1000 }), fc.double({ min: 31_536_000, max: NOW_S, noNaN: true })),
+          distinct_id: fc.oneof(idArb, numericIdArb),
           $insert_id: insertIdArb,
         },
         { requiredKeys: ['token'] },
@@ -47,7 +54,7 @@ const operandArbs: Record<string, fc.Arbitrary<unknown>> = {
 const opArb = (ops: string[]) => fc.constantFrom(...ops).chain((op) => operandArbs[op]!.map((value) => ({ [op]: value })));
 
 export const validProfileUpdateArb = fc
-  .tuple(tokenArb, fc.oneof(idArb, fc.integer()), opArb(Object.keys(operandArbs)), fc.option(fc.constant({ $ignore_time: true }), { nil: undefined }))
+  .tuple(tokenArb, fc.oneof(idArb, numericIdArb), opArb(Object.keys(operandArbs)), fc.option(fc.constant({ $ignore_time: true }), { nil: undefined }))
   .map(([token, id, op, extra]) => ({ $token: token, $distinct_id: id, ...op, ...extra }));
 
 export const validGroupUpdateArb = fc

@@ -2,6 +2,13 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { FORM, count, event, events, form, startTestCollector, type TestCollector } from './helpers';
 
+const until = async (check: () => Promise<boolean>, timeoutMs = 5000) => {
+  for (const end = Date.now() + timeoutMs; !(await check()); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
 let t: TestCollector;
 beforeAll(async () => {
   t = await startTestCollector();
@@ -38,6 +45,10 @@ describe('POST /api/faults validates the fault', () => {
     [{ mode: 'hang', retryAfter: 1 }, /retryAfter applies/],
     [{ mode: '500', maxBytes: 10 }, /maxBytes applies/],
     [{ mode: '500', when: 'now' }, /unknown field 'when'/],
+    [{ mode: 'slow' }, /needs delayMs/],
+    [{ mode: 'slow', delayMs: 0 }, /delayMs must be an integer ≥ 1/],
+    [{ mode: '500', delayMs: 10 }, /delayMs applies to mode "slow" only/],
+    [{ mode: '500', flapMs: -1 }, /flapMs must be an integer ≥ 1/],
     [[{ mode: '500' }], /JSON object/],
     ['not json', /body must be JSON/],
   ])('%j → 400', async (fault, message) => {
@@ -107,8 +118,9 @@ describe('fault modes', () => {
   });
 
   test('"413" refuses only bodies above maxBytes, counted after decoding; small ones pass and keep the count', async () => {
-    const small = form([event('small', { pad: 'y'.repeat(3000) })]);
-    const big = form(Array.from({ length: 40 }, () => event('big', { pad: 'x'.repeat(1000) })));
+    // Padding as lists of 250-character strings: within Mixpanel's per-event limits.
+    const small = form([event('small', { pad: Array(12).fill('y'.repeat(250)) })]);
+    const big = form(Array.from({ length: 40 }, () => event('big', { pad: Array(4).fill('x'.repeat(250)) })));
     await setFault({ mode: '413', count: 2, maxBytes: small.length + 10 });
     expect((await t.post('/track', small, FORM)).status).toBe(200);
     const refused = await t.post('/track', big, FORM);
@@ -176,5 +188,65 @@ describe('fault modes', () => {
     await setFault({ mode: '429', count: 1 });
     expect((await track()).status).toBe(429);
     expect((await track()).status).toBe(200);
+  });
+
+  test('"502" answers an HTML page with 502, as a proxy in front of a dead server; nothing stored', async () => {
+    await setFault({ mode: '502', count: 1 });
+    const reply = await track('a');
+    expect(reply.status).toBe(502);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(reply.text).toMatch(/502 Bad Gateway/);
+    expect((await track('b')).status).toBe(200);
+    expect((await events(t)).map((e) => e.event)).toEqual(['b']);
+    expect((await requests()).map((r) => [r.status, r.items, r.error])).toEqual([
+      [502, 0, 'fault injected: HTML 502'],
+      [200, 1, null],
+    ]);
+  });
+
+  test('"junk" answers 200 with an HTML page (a captive portal): nothing stored, the row says so', async () => {
+    await setFault({ mode: 'junk', count: 2 });
+    const reply = await track('lost');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(() => JSON.parse(reply.text)).toThrow();
+    expect((await t.post('/engage?verbose=1', form([{ $token: 'tok', $distinct_id: 'u', $set: { a: 1 } }]), FORM)).status).toBe(200);
+    expect(await events(t)).toEqual([]);
+    expect(count(t, 'profiles')).toBe(0);
+    expect((await requests()).map((r) => [r.status, r.items, r.error])).toEqual([[200, 0, 'fault injected: junk 200, nothing stored']]);
+    expect((await track('kept')).json).toEqual({ status: 1, error: null });
+  });
+
+  test('"slow" stores at once and answers after delayMs; a client that gave up never hears, but its batch is stored', async () => {
+    await setFault({ mode: 'slow', delayMs: 1500, count: 2 });
+    const started = Date.now();
+    expect(await raw('/track?verbose=1', form([event('gave-up')]), 300)).toBe('timeout');
+    expect((await events(t)).map((e) => e.event)).toEqual(['gave-up']);
+    const waited = await raw('/track?verbose=1', form([event('waited')]), 5000);
+    expect(waited).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect((await track('fast')).status).toBe(200); // count used up
+  });
+
+  test('DELETE /api/faults sends the answers a "slow" fault still holds, at once', async () => {
+    await setFault({ mode: 'slow', delayMs: 60_000 });
+    const pending = raw('/track', form([event('held')]), 10_000);
+    await until(async () => (await events(t)).length === 1);
+    const cleared = Date.now();
+    await t.request('/api/faults', { method: 'DELETE' });
+    expect(await pending).toBe(200);
+    expect(Date.now() - cleared).toBeLessThan(2000);
+  });
+
+  test('flapMs: the fault is on, off, on again in windows counted from when it was set', async () => {
+    await setFault({ mode: '500', flapMs: 1000 });
+    const set = Date.now();
+    const at = async (ms: number) => {
+      await new Promise((r) => setTimeout(r, Math.max(0, set + ms - Date.now())));
+      return (await track()).status;
+    };
+    // 300 ms into each window: far from its edges on a loaded machine.
+    expect([await at(300), await at(1300), await at(2300)]).toEqual([500, 200, 500]);
+    expect((await t.request('/api/faults')).json.fault).toEqual({ mode: '500', flapMs: 1000 });
   });
 });

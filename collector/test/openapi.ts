@@ -75,27 +75,35 @@ export function specValidate(kind: Kind, item: unknown): ErrorObject[] | 'no sch
   return fn(item) ? [] : [...(fn.errors ?? [])];
 }
 
-/**
- * Where the collector deliberately accepts more than the spec (see collector/src/validate.ts),
- * each because a Mixpanel SDK sends it. An ajv error is excused only if it is one of these.
- */
-const LENIENCIES: { path: RegExp; keywords: string[]; value: (v: unknown) => boolean; why: string }[] = [
-  { path: /^\/properties\/time$/, keywords: ['type'], value: isNumber, why: 'float seconds (mixpanel-js, mixpanel-python)' },
-  { path: /^\/properties\/distinct_id$/, keywords: ['type'], value: isNumber, why: 'numeric distinct_id (mixpanel-js)' },
-  { path: /^\/\$distinct_id$/, keywords: ['type'], value: isNumber, why: 'numeric $distinct_id (mixpanel-js)' },
-  { path: /^\/\$group_id$/, keywords: ['type'], value: isNumber, why: 'numeric group id (mixpanel-js set_group)' },
-  { path: /^\/\$union\/[^/]+$/, keywords: ['minItems'], value: Array.isArray, why: 'union with [] (mixpanel-js)' },
-  { path: /^\/\$union\/[^/]+\/\d+$/, keywords: ['type', 'oneOf'], value: () => true, why: 'union of any JSON values' },
-];
+/** An ajv error the collector deliberately lets through, because a Mixpanel SDK sends it. */
+export interface Leniency {
+  path: RegExp;
+  keywords: string[];
+  value: (v: unknown) => boolean;
+  why: string;
+}
+
+/** Where the collector deliberately accepts more than the spec (see collector/src/validate.ts). */
+export const LENIENCIES = {
+  floatTime: { path: /^\/properties\/time$/, keywords: ['type'], value: isNumber, why: 'float seconds (mixpanel-js, mixpanel-python)' },
+  numericDistinctId: { path: /^\/properties\/distinct_id$/, keywords: ['type'], value: isNumber, why: 'numeric distinct_id (mixpanel-js)' },
+  numericProfileId: { path: /^\/\$distinct_id$/, keywords: ['type'], value: isNumber, why: 'numeric $distinct_id (mixpanel-js)' },
+  numericGroupId: { path: /^\/\$group_id$/, keywords: ['type'], value: isNumber, why: 'numeric group id (mixpanel-js set_group)' },
+} satisfies Record<string, Leniency>;
 
 /** Spec errors for an item the collector accepted, minus the documented leniencies. */
 export function unexcusedSpecErrors(kind: Kind, item: any): string[] {
   const op = kind === 'groups' && item && (Object.hasOwn(item, '$add') || Object.hasOwn(item, '$append'));
   if (op) return []; // group $add/$append: no spec schema exists; a collector leniency
+  return specErrors(kind, item, Object.values(LENIENCIES));
+}
+
+/** Spec errors for an item, as text, minus those `excused`. */
+export function specErrors(kind: Kind, item: unknown, excused: readonly Leniency[]): string[] {
   const errors = specValidate(kind, item);
   if (errors === 'no schema') return ['no spec operation schema matches this item'];
   return errors
-    .filter((e) => !LENIENCIES.some((l) => l.path.test(e.instancePath) && l.keywords.includes(e.keyword) && l.value(at(item, e.instancePath))))
+    .filter((e) => !excused.some((l) => l.path.test(e.instancePath) && l.keywords.includes(e.keyword) && l.value(at(item, e.instancePath))))
     .map((e) => `${e.instancePath || '/'} ${e.message}`);
 }
 
@@ -112,15 +120,19 @@ function isNumber(value: unknown): boolean {
 }
 
 /**
- * Collector rules stricter than the spec (from the issue): a spec-valid item may be refused only
- * with one of these messages.
+ * Collector rules stricter than the spec (the collector's issue, and the ingestion docs' limits,
+ * disallowed ids and time range): a spec-valid item may be refused only with one of these messages.
  */
 export const STRICTER_RULES: RegExp[] = [
   /^properties\.token must be a string/,
   /^event must be a non-empty string/,
-  /^properties\.\$insert_id must be/,
+  /^properties\.\$insert_id (must be|".*" is a disallowed value)/,
   /^\$distinct_id must be a non-empty string/,
   /^\$group_key must be a non-empty string/,
   /^\$group_id must be a non-empty string/,
   /^exactly one operation per update object/,
+  /^(properties\.distinct_id|\$distinct_id) .* is a disallowed distinct_id$/,
+  /^properties\.time .* is (before 1971|more than an hour in the future)$/,
+  / (is longer than 255 characters|holds a lone surrogate \(not Unicode text\)|nests lists or objects more than 3 deep|is a list of \d+ items \(the limit is 254\)|has \d+ (properties|keys) \(the limit is 254\))$/,
+  / has a property name that /,
 ];

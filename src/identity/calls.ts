@@ -4,7 +4,10 @@ import type { InternalOptions } from '../pipeline';
 import { DEVICE_PREFIX, type Identity } from './profile';
 import { distinctId } from './ids';
 import { show } from '../intrinsics';
+import { copyProps } from '../properties';
 
+/** Who the profile is: set by identify, alias and reset, never as a super property. */
+const OWN = ['distinct_id', '$device_id', '$user_id'];
 
 export interface CallParts {
   identity: Identity;
@@ -21,6 +24,12 @@ export interface CallParts {
  */
 export function identityCalls({ identity, hooks, track, setOnce, warn }: CallParts) {
   const refuse = (what: string, id: unknown) => (warn(`${what}: ${show(id)} is not a usable distinct_id`), -1 as const);
+  const own = (what: string, name: string) => OWN.indexOf(name) >= 0 && (warn(`${what}: "${name}" is heed's identity (identify() and reset() change it); left as it is`), true);
+  const supers = (what: string, props: unknown) => {
+    const clean = copyProps(props);
+    for (const name of OWN) if (name in clean && own(what, name)) delete clean[name];
+    return clean;
+  };
 
   function identify(id: unknown): -1 | undefined {
     const ran = hooks.run('before_identify', id);
@@ -54,15 +63,15 @@ export function identityCalls({ identity, hooks, track, setOnce, warn }: CallPar
     },
     register(props: Properties, options?: RegisterOptions | number) {
       const ran = hooks.run('before_register', props, options);
-      if (ran) identity.register(ran[0], ran[1] as RegisterOptions | number);
+      if (ran) identity.register(supers('register', ran[0]), ran[1] as RegisterOptions | number);
     },
     register_once(props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) {
       const ran = hooks.run('before_register_once', props, dflt, options);
-      if (ran) identity.register(ran[0], ran[2] as RegisterOptions | number, { dflt: ran[1] === undefined ? 'None' : (ran[1] as PropertyValue) });
+      if (ran) identity.register(supers('register_once', ran[0]), ran[2] as RegisterOptions | number, { dflt: ran[1] === undefined ? 'None' : (ran[1] as PropertyValue) });
     },
     unregister(name: string, options?: RegisterOptions) {
       const ran = hooks.run('before_unregister', name, options);
-      if (ran && typeof ran[0] === 'string') identity.unregister(ran[0], ran[1] as RegisterOptions);
+      if (ran && typeof ran[0] === 'string' && !own('unregister', ran[0])) identity.unregister(ran[0], ran[1] as RegisterOptions);
     },
   };
 }

@@ -61,6 +61,26 @@ function timers(profile: () => Profile, changed: () => void) {
 }
 
 /**
+ * `register` / `register_once` into the profile (persistent) or the page's `session`; with `once`, a
+ * key is only set when absent or equal to its placeholder. `days` (a number, or `{ days }`) makes
+ * persistent ones expire. Returns whether the profile changed (and so is to be stored).
+ */
+function putSupers(profile: Profile, session: Properties, props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue | undefined }): boolean {
+  const o: RegisterOptions = typeof options === 'number' ? { days: options } : options && typeof options === 'object' ? options : {};
+  const persistent = o.persistent !== false;
+  const target: Properties = persistent ? profile : session;
+  const clean = copyProps(props);
+  const expires = persistent ? expiries(profile, !!o.days) : {};
+  for (const name in clean) {
+    if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
+    target[name] = clean[name];
+    if (o.days !== undefined && o.days > 0) expires[name] = now() + o.days * 864e5;
+    else delete expires[name];
+  }
+  return persistent;
+}
+
+/**
  * The person as this device knows them: the profile (distinct_id, `$device_id`, `$user_id`,
  * persistent super properties, event timers) and the page's own super properties. Its one rule:
  * the profile is written to `store` only while `allowed()`; otherwise changes live in memory.
@@ -131,23 +151,9 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       profile.__alias = alias;
       changed();
     },
-    /**
-     * `register` / `register_once` (with `once`, a key is only set when absent or equal to its
-     * placeholder). `days` (a number, or `{ days }`) makes persistent ones expire.
-     */
+    /** `register` / `register_once`: see {@link putSupers}. */
     register(props: unknown, options?: RegisterOptions | number, once?: { dflt: PropertyValue | undefined }) {
-      const o: RegisterOptions = typeof options === 'number' ? { days: options } : options && typeof options === 'object' ? options : {};
-      const persistent = o.persistent !== false;
-      const target: Properties = persistent ? profile : session;
-      const clean = copyProps(props);
-      const expires = persistent ? expiries(profile, !!o.days) : {};
-      for (const name in clean) {
-        if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
-        target[name] = clean[name];
-        if (o.days !== undefined && o.days > 0) expires[name] = now() + o.days * 864e5;
-        else delete expires[name];
-      }
-      changed(persistent);
+      changed(putSupers(profile, session, props, options, once));
     },
     unregister(name: string, options?: RegisterOptions | null) {
       const persistent = !(options && options.persistent === false);

@@ -136,6 +136,27 @@ const positive = (name: string, value: number | undefined, fallback: number, min
 
 /** A client for Mixpanel's GDPR API v3 (or a compatible server). Node only: it holds the OAuth token. */
 export function createPrivacyClient(options: PrivacyClientOptions): PrivacyClient {
+  const t = transportOf(options);
+  const limits: Record<TaskKind, number> = {
+    deletion: Math.floor(positive('limits.deletion', options.limits?.deletion, DEFAULT_LIMITS.deletion)),
+    export: Math.floor(positive('limits.export', options.limits?.export, DEFAULT_LIMITS.export)),
+  };
+  return {
+    createDeletion: (request, o) => createTasks(t, limits.deletion, 'deletion', request, o?.signal),
+    createExport: (request, o) => createTasks(t, limits.export, 'export', request, o?.signal),
+    getDeletion: (id, o) => getTask(t, 'deletion', id, o?.signal),
+    getExport: (id, o) => getTask(t, 'export', id, o?.signal),
+    async cancelDeletion(id, o) {
+      const path = `${PATHS.deletion}/${encodeURIComponent(checkTaskId(id))}`;
+      // The docs: "204 NoContent or 405 MethodNotAllowed"; 405 = the job can no longer be cancelled.
+      await send(t, { method: 'DELETE', path, codes: { 405: 'not_cancellable' }, ...(o?.signal ? { signal: o.signal } : {}) });
+    },
+    waitFor: (task, o = {}) => waitForTask(t, task, o),
+  };
+}
+
+/** The options checked (a bad one throws, naming it) and turned into the one transport of a client. */
+function transportOf(options: PrivacyClientOptions): Transport {
   const { token, oauthToken } = options;
   if (typeof token !== 'string' || !token) throw new HeedError('createPrivacyClient: `token` (the project token) is required');
   if (typeof oauthToken !== 'string' || !oauthToken) throw new HeedError('createPrivacyClient: `oauthToken` (the GDPR OAuth token) is required');
@@ -143,10 +164,6 @@ export function createPrivacyClient(options: PrivacyClientOptions): PrivacyClien
   if (!options.baseUrl && !(region in REGIONS)) throw new HeedError(`createPrivacyClient: unknown region '${String(region)}' (us, eu or in)`);
   const fetcher = options.fetch ?? globalThis.fetch;
   if (typeof fetcher !== 'function') throw new HeedError('createPrivacyClient: no fetch available; pass `fetch`');
-  const limits: Record<TaskKind, number> = {
-    deletion: Math.floor(positive('limits.deletion', options.limits?.deletion, DEFAULT_LIMITS.deletion)),
-    export: Math.floor(positive('limits.export', options.limits?.export, DEFAULT_LIMITS.export)),
-  };
   const transport: Transport = {
     base: (options.baseUrl || REGIONS[region]).replace(/\/+$/, ''),
     token,
@@ -164,65 +181,57 @@ export function createPrivacyClient(options: PrivacyClientOptions): PrivacyClien
     if (typeof options.onRetry !== 'function') throw new HeedError('createPrivacyClient: onRetry must be a function');
     transport.onRetry = options.onRetry;
   }
+  return transport;
+}
 
-  async function create(kind: TaskKind, request: ExportRequest, signal?: AbortSignal): Promise<PrivacyTask[]> {
-    const ids = checkIds(request?.distinctIds);
-    const complianceType = request.complianceType === undefined ? 'GDPR' : parseComplianceType(request.complianceType);
-    if (!complianceType) throw invalid(`complianceType must be 'GDPR' or 'CCPA', got ${JSON.stringify(request.complianceType)}`);
-    let disclosureType: DisclosureType | undefined;
-    if (kind === 'export' && request.disclosureType !== undefined) {
-      disclosureType = parseDisclosureType(request.disclosureType);
-      if (!disclosureType) throw invalid(`disclosureType must be 'Data', 'Categories' or 'Sources', got ${JSON.stringify(request.disclosureType)}`);
-    }
-    const tasks: PrivacyTask[] = [];
-    for (let i = 0; i < ids.length; i += limits[kind]) {
-      const chunk = ids.slice(i, i + limits[kind]);
-      const body: Record<string, unknown> = { distinct_ids: chunk, compliance_type: complianceType };
-      if (disclosureType) body.disclosure_type = disclosureType;
-      try {
-        const answer = await send(transport, { method: 'POST', path: PATHS[kind], body, ...(signal ? { signal } : {}) });
-        const id = parseCreated(`POST ${PATHS[kind]}`, answer);
-        tasks.push({ kind, id, distinctIds: chunk, complianceType, ...(disclosureType ? { disclosureType } : {}) });
-      } catch (error) {
-        // The jobs already created exist at Mixpanel: hand them over with the error.
-        if (error instanceof PrivacyError && tasks.length) (error as { tasks: readonly PrivacyTask[] }).tasks = tasks.slice();
-        throw error;
-      }
-    }
-    return tasks;
+/** One job per `limit` ids; the jobs created before a failure travel on its error (`tasks`). */
+async function createTasks(t: Transport, limit: number, kind: TaskKind, request: ExportRequest, signal?: AbortSignal): Promise<PrivacyTask[]> {
+  const ids = checkIds(request?.distinctIds);
+  const complianceType = request.complianceType === undefined ? 'GDPR' : parseComplianceType(request.complianceType);
+  if (!complianceType) throw invalid(`complianceType must be 'GDPR' or 'CCPA', got ${JSON.stringify(request.complianceType)}`);
+  let disclosureType: DisclosureType | undefined;
+  if (kind === 'export' && request.disclosureType !== undefined) {
+    disclosureType = parseDisclosureType(request.disclosureType);
+    if (!disclosureType) throw invalid(`disclosureType must be 'Data', 'Categories' or 'Sources', got ${JSON.stringify(request.disclosureType)}`);
   }
-
-  async function get(kind: TaskKind, id: string, signal?: AbortSignal): Promise<PrivacyTaskState> {
-    const path = `${PATHS[kind]}/${encodeURIComponent(checkTaskId(id))}`;
-    const answer = await send(transport, { method: 'GET', path, ...(signal ? { signal } : {}) });
-    return parseState(`GET ${path}`, kind, id, answer, transport.base);
+  const tasks: PrivacyTask[] = [];
+  for (let i = 0; i < ids.length; i += limit) {
+    const chunk = ids.slice(i, i + limit);
+    const body: Record<string, unknown> = { distinct_ids: chunk, compliance_type: complianceType };
+    if (disclosureType) body.disclosure_type = disclosureType;
+    try {
+      const answer = await send(t, { method: 'POST', path: PATHS[kind], body, ...(signal ? { signal } : {}) });
+      const id = parseCreated(`POST ${PATHS[kind]}`, answer);
+      tasks.push({ kind, id, distinctIds: chunk, complianceType, ...(disclosureType ? { disclosureType } : {}) });
+    } catch (error) {
+      // The jobs already created exist at Mixpanel: hand them over with the error.
+      if (error instanceof PrivacyError && tasks.length) (error as { tasks: readonly PrivacyTask[] }).tasks = tasks.slice();
+      throw error;
+    }
   }
+  return tasks;
+}
 
-  return {
-    createDeletion: (request, o) => create('deletion', request, o?.signal),
-    createExport: (request, o) => create('export', request, o?.signal),
-    getDeletion: (id, o) => get('deletion', id, o?.signal),
-    getExport: (id, o) => get('export', id, o?.signal),
-    async cancelDeletion(id, o) {
-      const path = `${PATHS.deletion}/${encodeURIComponent(checkTaskId(id))}`;
-      // The docs: "204 NoContent or 405 MethodNotAllowed"; 405 = the job can no longer be cancelled.
-      await send(transport, { method: 'DELETE', path, codes: { 405: 'not_cancellable' }, ...(o?.signal ? { signal: o.signal } : {}) });
-    },
-    async waitFor(task, o = {}) {
-      const first = positive('pollInterval', o.pollInterval, 10000, 0);
-      const longest = positive('maxPollInterval', o.maxPollInterval, 600000, 0);
-      let previous: string | undefined;
-      let unchanged = 0;
-      for (;;) {
-        const state = await get(task.kind, task.id, o.signal);
-        o.onProgress?.(state);
-        if (state.terminal) return state;
-        unchanged = state.status === previous ? unchanged + 1 : 0;
-        previous = state.status;
-        await sleep(Math.min(first * 1.5 ** unchanged, longest), o.signal);
-      }
-    },
-  };
+async function getTask(t: Transport, kind: TaskKind, id: string, signal?: AbortSignal): Promise<PrivacyTaskState> {
+  const path = `${PATHS[kind]}/${encodeURIComponent(checkTaskId(id))}`;
+  const answer = await send(t, { method: 'GET', path, ...(signal ? { signal } : {}) });
+  return parseState(`GET ${path}`, kind, id, answer, t.base);
+}
+
+/** Poll until the job ends: `pollInterval`, 1.5 times longer for each unchanged answer, up to `maxPollInterval`. */
+async function waitForTask(t: Transport, task: Pick<PrivacyTask, 'id' | 'kind'>, o: WaitOptions): Promise<PrivacyTaskState> {
+  const first = positive('pollInterval', o.pollInterval, 10000, 0);
+  const longest = positive('maxPollInterval', o.maxPollInterval, 600000, 0);
+  let previous: string | undefined;
+  let unchanged = 0;
+  for (;;) {
+    const state = await getTask(t, task.kind, task.id, o.signal);
+    o.onProgress?.(state);
+    if (state.terminal) return state;
+    unchanged = state.status === previous ? unchanged + 1 : 0;
+    previous = state.status;
+    await sleep(Math.min(first * 1.5 ** unchanged, longest), o.signal);
+  }
 }
 
 const invalid = (message: string) => new PrivacyRequestError(message, 'invalid_input');

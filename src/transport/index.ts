@@ -96,13 +96,20 @@ const xhr = (url: string, c: Call) =>
   });
 
 /**
- * One request by `fetch`. The engine's fetch rejects with a TypeError (network) or an AbortError;
- * anything else it throws or rejects with comes from a page's broken wrapper (a polyfill, an
- * extension), so the request goes again by XMLHttpRequest, as mixpanel-browser's would.
+ * One request by `fetch`. The engine's fetch never throws (it returns a promise) and rejects with a
+ * TypeError (network) or an AbortError; anything else it throws or rejects with comes from a page's
+ * broken wrapper (a polyfill, an extension), so the request goes by XMLHttpRequest instead.
  */
 async function request(url: string, c: Call): Promise<Answer> {
+  let pending: Promise<Response>;
   try {
-    const res = await fetch(url, c);
+    pending = fetch(url, c);
+  } catch (e) {
+    if (typeof XMLHttpRequest !== 'function') throw e;
+    return xhr(url, c);
+  }
+  try {
+    const res = await pending;
     return { status: res.status, header: (n) => res.headers.get(n), text: () => res.text() };
   } catch (e) {
     if (aborted(c.signal) || e instanceof TypeError || typeof XMLHttpRequest !== 'function') throw e;

@@ -21,14 +21,19 @@ let collector: Collector;
 let client: PrivacyClient;
 let app: Server;
 let appUrl: string;
+let backend: ReturnType<typeof createHeed>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heed-loop-'));
   // The collector's default 1 request/s limit stays on: the client's pacing must keep within it.
   collector = await startCollector({ db: join(dir, 'c.db'), gdprToken: GDPR_TOKEN, gdprStepMs: 40 });
   client = createPrivacyClient({ token: TOKEN, oauthToken: GDPR_TOKEN, baseUrl: `${collector.url}/api/app` });
+  // The backend's own tracker: a deletion suppresses the person in it before asking Mixpanel.
+  backend = createHeed();
+  backend.init(TOKEN, { api_host: collector.url });
   const handler = createPrivacyHandler({
     client,
+    suppress: backend,
     authorize: (request) => /(?:^|;\s*)session=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1] ?? null,
   });
   app = createServer(toNodeHandler(handler));
@@ -46,6 +51,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await backend?.flush();
   await new Promise<void>((resolve) => app?.close(() => resolve()));
   await collector?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -102,6 +108,11 @@ test('deletion: handler → client → collector → SUCCESS, and exactly that p
   expect(count('SELECT count(*) FROM profiles WHERE distinct_id = ?', 'alice')).toBe(0);
   expect(personRows('bob')).toBe(bobBefore);
   expect(count('SELECT count(*) FROM profiles WHERE distinct_id = ?', 'bob')).toBe(1);
+  // And the backend tracks alice no more.
+  expect(backend.isSuppressed('alice')).toBe(true);
+  backend.track('server-side purchase', { distinct_id: 'alice' });
+  await backend.flush();
+  expect(personRows('alice')).toBe(0);
 });
 
 test('export: the downloaded file holds exactly that person’s events and profile', async () => {

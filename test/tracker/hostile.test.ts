@@ -67,3 +67,93 @@ describe('app-facing calls never throw', () => {
     expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['hostile', 'revoked']);
   });
 });
+
+describe('what Mixpanel would refuse never leaves', () => {
+  const props = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => ['k' + i, i]));
+  const count = (o: object) => Object.keys(o).length;
+
+  it('an error_reporter that throws does not make the call throw', () => {
+    const heed = rig.start({ error_reporter: trap });
+    expect(() => heed.track('x', hostile[1] as never)).not.toThrow();
+    expect(() => heed.set_group('', 'a')).not.toThrow();
+  });
+
+  it('a token of more than 255 characters, or not text, keeps heed off (said on the console)', () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const token of ['a'.repeat(256), 'a\ud83d']) {
+        const heed = rig.start({}, token);
+        expect(heed.get_config('token')).not.toBe(token);
+      }
+      expect(error).toHaveBeenCalledTimes(2);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it('property names: a lone surrogate becomes U+FFFD, over 255 characters is left out, also nested and in people calls', async () => {
+    const heed = rig.start();
+    heed.track('names', { ['a'.repeat(254) + '\ud83d']: 1, ['b'.repeat(256)]: 2, nested: { 'x\udc00': 3 } });
+    heed.people.increment('k'.repeat(256), 1);
+    heed.people.unset(['a'.repeat(255) + '😀', 'fine']);
+    await heed.flush();
+    const [p] = rig.server.accepted('track').map((e) => e.properties);
+    expect(p!['a'.repeat(254) + '\ufffd']).toBe(1);
+    expect(Object.keys(p!).some((k) => k.startsWith('bbb'))).toBe(false);
+    expect(p!.nested).toEqual({ 'x\ufffd': 3 });
+    expect(rig.server.accepted('engage').map((u) => u.$unset ?? u.$add)).toEqual([['fine']]);
+  });
+
+  it('300 super properties and 300 event properties: at most 254 in the event, the ids, token and time kept', async () => {
+    const heed = rig.start({ debug: true });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    heed.register(props(300));
+    heed.track('wide', props(300));
+    const said = warn.mock.calls.join('\n');
+    warn.mockRestore();
+    await heed.flush();
+    const [p] = rig.server.accepted('track').map((e) => e.properties);
+    expect(count(p!)).toBeLessThanOrEqual(254);
+    expect(p).toMatchObject({ token: 'hostileCallsTok', distinct_id: heed.get_distinct_id(), $insert_id: expect.any(String), time: expect.any(Number) });
+    expect(said).toMatch(/the last registered are not sent/);
+  });
+
+  it("heed's ids are no super properties nor group keys: unregister, register and set_group refuse them", async () => {
+    const heed = rig.start();
+    const id = heed.get_distinct_id();
+    heed.unregister('distinct_id');
+    heed.register({ distinct_id: ['x'], $device_id: {} });
+    expect(heed.add_group('distinct_id', 'x')).toBeUndefined();
+    heed.set_group('company', ['acme', NaN, { no: 1 }]);
+    const results: unknown[] = [];
+    heed.add_group('company', NaN, (r) => results.push(r));
+    heed.track('after');
+    await heed.flush();
+    expect(heed.get_distinct_id()).toBe(id);
+    expect(rig.server.accepted('track').map((e) => [e.properties.distinct_id, e.properties.company])).toEqual([[id, ['acme']]]);
+    expect(results).toEqual([0]);
+  });
+
+  it('a before_send_people hook that returns junk: the update keeps its token and person, or is not sent', async () => {
+    const heed = rig.start();
+    const junk = () => hostile[1] as never;
+    heed.add_hook('before_send_people', junk);
+    heed.people.set('a', 1);
+    heed.remove_hook('before_send_people', junk);
+    heed.add_hook('before_send_people', (u) => ({ ...u, $token: 'other', $set: { b: 2 } }));
+    heed.people.set('a', 1);
+    await heed.flush();
+    expect(rig.server.accepted('engage')).toEqual([expect.objectContaining({ $token: 'hostileCallsTok', $distinct_id: heed.get_distinct_id(), $set: { b: 2 } })]);
+  });
+
+  it('property_blacklist cannot take away what Mixpanel needs (token, distinct_id, time, $insert_id)', async () => {
+    const heed = rig.start({ property_blacklist: ['token', 'distinct_id', 'time', '$insert_id', 'plan'] });
+    heed.track('listed', { plan: 'pro' });
+    heed.set_config({ property_blacklist: 0 as never });
+    heed.track('not a list', { plan: 'pro' });
+    await heed.flush();
+    const sent = rig.server.accepted('track').map((e) => e.properties);
+    expect(sent.map((p) => [p.token, p.plan])).toEqual([['hostileCallsTok', undefined], ['hostileCallsTok', 'pro']]);
+    expect(sent[0]).toMatchObject({ distinct_id: expect.any(String), time: expect.any(Number), $insert_id: expect.any(String) });
+  });
+});

@@ -15,6 +15,8 @@ describe('when fetch is a page’s broken wrapper', () => {
 
   it.each([
     ['throws', () => () => { throw new Error('broken polyfill'); }],
+    // An extension's block: a synchronous TypeError is no network error (the engine's fetch never throws).
+    ['throws a TypeError at once', () => () => { throw new TypeError('fetch is blocked by an extension'); }],
     ['rejects with a non-network error', () => () => Promise.reject(new Error('blocked by an extension'))],
   ])('fetch that %s: each batch goes by XMLHttpRequest instead; 5 of 5 delivered', async (_name, broken) => {
     const heed = rig.start();

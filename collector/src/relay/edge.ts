@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { checkEvent, checkGroupUpdate, checkProfileUpdate, isObject } from '../validate.js';
+import { checkEvent, checkGroupUpdate, checkProfileUpdate, isObject, Refusal as Refused } from '../validate.js';
 import type { Endpoint } from './options.js';
 import type { SpoolRow } from './spool.js';
 
@@ -37,7 +37,7 @@ export function admit(endpoint: Endpoint, raw: unknown, country: string | undefi
 
 function admitEvent(raw: unknown, rules: EdgeRules): Admitted {
   const record = checkEvent(raw);
-  if (typeof record === 'string') return { ok: false, reason: 'invalid', message: record };
+  if (record instanceof Refused) return invalid(record);
   const item = `{"event":${JSON.stringify(record.event)},"properties":${record.properties}}`;
   const dedupe = record.insertId === null ? null : key(record.token, record.distinctId ?? '', record.event, record.insertId);
   return finish(item, record.token, dedupe, rules);
@@ -45,7 +45,7 @@ function admitEvent(raw: unknown, rules: EdgeRules): Admitted {
 
 function admitUpdate(endpoint: Endpoint, raw: unknown, rules: EdgeRules): Admitted {
   const checked = endpoint === 'engage' ? checkProfileUpdate(raw) : checkGroupUpdate(raw);
-  if (typeof checked === 'string') return { ok: false, reason: 'invalid', message: checked };
+  if (checked instanceof Refused) return invalid(checked);
   let item: string;
   try {
     item = JSON.stringify(raw);
@@ -54,6 +54,8 @@ function admitUpdate(endpoint: Endpoint, raw: unknown, rules: EdgeRules): Admitt
   }
   return finish(item, checked.token, null, rules);
 }
+
+const invalid = ({ message }: Refused): Admitted => ({ ok: false, reason: 'invalid', message });
 
 function finish(item: string, token: string, dedupe: string | null, rules: EdgeRules): Admitted {
   if (rules.tokens && !rules.tokens.has(token)) {

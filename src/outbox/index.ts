@@ -3,7 +3,8 @@ import { MAX_BATCH, type Endpoint } from '../transport';
 import { HeedError } from '../errors';
 import { settle, type Batch, type Done, type StoredBatch } from './batch';
 import { createPersistence } from './persist';
-import { schedule, sendAll, sendBatch, type Send, type Sending } from './send';
+import { MAX_TIMER, schedule, sendAll, sendBatch, type Send, type Sending } from './send';
+import { show } from '../intrinsics';
 import { adopt, beaconAll, type Handoff, type Lease, type SentMarks } from './handoff';
 
 export { sentMarks, type Lease, type SentMarks } from './handoff';
@@ -124,10 +125,14 @@ export function createOutbox(o: OutboxOptions): Outbox {
       return s.persist.clear(persisted);
     },
     configure(size, interval, cap, timeout) {
-      s.timeout = Math.max(1, timeout || 90000);
-      s.size = Math.max(1, Math.min(MAX_BATCH, size | 0 || 50));
-      s.interval = Math.max(0, interval);
-      s.cap = Math.max(1, cap | 0 || 10000);
+      const count = (v: number, name: string, dflt: number, max: number) => (v >= 1 ? Math.min(max, Math.floor(v)) : bad(name, v, dflt));
+      // A timer takes at most 2^31 - 1 ms (24.8 days); past it, or for NaN, it would fire at once.
+      const ms = (v: number, name: string, dflt: number, min: number) => (v >= min ? Math.min(MAX_TIMER, v) : bad(name, v, dflt));
+      const bad = (name: string, v: unknown, dflt: number) => (s.warn(`${name}: ${show(v)} is not usable; ${dflt} is used`), dflt);
+      s.timeout = ms(timeout, 'batch_request_timeout_ms', 90000, 1);
+      s.size = count(size, 'batch_size', 50, MAX_BATCH);
+      s.interval = ms(interval, 'batch_flush_interval_ms', 5000, 0);
+      s.cap = count(cap, 'max_queued_events', 10000, Infinity);
     },
   };
 }

@@ -40,8 +40,12 @@ export interface Sending {
   forget(b: Batch): void;
 }
 
+/** The longest delay a timer takes (2^31 - 1 ms); a longer one would fire at once. */
+export const MAX_TIMER = 2147483647;
+
 /** Send every queued batch in the next `delay` ms (an earlier timer wins). */
 export function schedule(s: Sending, delay: number): void {
+  delay = Math.min(delay, MAX_TIMER);
   const at = now() + delay;
   if (s.timer && s.due <= at) return;
   clearTimeout(s.timer);

@@ -157,3 +157,20 @@ describe('what Mixpanel would refuse never leaves', () => {
     expect(sent[0]).toMatchObject({ distinct_id: expect.any(String), time: expect.any(Number), $insert_id: expect.any(String) });
   });
 });
+
+describe('timer options a timer cannot take', () => {
+  it.each([NaN, Infinity, 1e21, -1])('batch_flush_interval_ms: %p sends no batch at once (a timer would fire in 1 ms) and flush() still sends', async (interval) => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const heed = rig.start({ batch_flush_interval_ms: interval, batch_request_timeout_ms: interval, debug: true });
+      heed.track('waits');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rig.server.requests).toHaveLength(0);
+      await heed.flush();
+      expect(rig.server.accepted('track').map((e) => e.event)).toEqual(['waits']);
+      if (!(interval >= 0)) expect(warn.mock.calls.join('\n')).toMatch(/batch_flush_interval_ms: .* is not usable; 5000 is used/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

@@ -98,19 +98,15 @@ export function createPurposes(o: PurposeParts) {
 
 export type Purposes = ReturnType<typeof createPurposes>;
 
-/** Check the purpose options (at init and on `set_config`): a bad value is reported and replaced. */
+/** Check the purpose options (at init and on `set_config`): a bad value is reported and replaced by its default. */
 export function checkPurposeOptions(config: Config, warn: (m: string) => void): void {
+  const c = config as unknown as Record<string, unknown>;
+  const bad = (name: string, dflt: unknown) => (warn(`${name}: ${stringify(c[name])} is not usable; ${stringify(dflt)} is used`), (c[name] = dflt));
   const p: unknown[] = config.purposes;
   const days = config.consent_max_age_days;
-  const bad: [string, unknown][] = [];
-  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) bad.push(['purposes', ['analytics']]);
-  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) bad.push(['consent_max_age_days', 0]);
-  if (typeof config.consent_notice_version !== 'string') bad.push(['consent_notice_version', '']);
-  for (const [name, fallback] of bad) {
-    const c = config as unknown as Record<string, unknown>;
-    warn(`option "${name}" refused: ${stringify(c[name])}; using ${stringify(fallback)}`);
-    c[name] = fallback;
-  }
+  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) bad('purposes', ['analytics']);
+  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) bad('consent_max_age_days', 0);
+  if (typeof config.consent_notice_version !== 'string') bad('consent_notice_version', '');
 }
 
 /** Which purposes a call names: all without an argument; `undefined` (and a warning) when one is unknown. */

@@ -259,12 +259,12 @@ describe('the options', () => {
     const warnings: string[] = [];
     const heed = rig.start({ purposes: 'analytics' as unknown as string[], consent_max_age_days: '30' as unknown as number, consent_notice_version: 2 as unknown as string, error_reporter: (m) => warnings.push(m) });
     expect(warnings).toEqual([
-      'option "purposes" refused: "analytics"; using ["analytics"]',
-      'option "consent_max_age_days" refused: "30"; using 0',
-      'option "consent_notice_version" refused: 2; using ""',
+      'purposes: "analytics" is not usable; ["analytics"] is used',
+      'consent_max_age_days: "30" is not usable; 0 is used',
+      'consent_notice_version: 2 is not usable; "" is used',
     ]);
     expect(heed.get_config('purposes')).toEqual(['analytics']);
     heed.set_config({ purposes: ['a', 'a'] });
-    expect(warnings[3]).toBe('option "purposes" refused: ["a","a"]; using ["analytics"]');
+    expect(warnings[3]).toBe('purposes: ["a","a"] is not usable; ["analytics"] is used');
   });
 });

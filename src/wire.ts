@@ -78,7 +78,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
     checkPurposeOptions(config, warn);
     // consent_max_age_days: once a minute, listeners hear of a grant that came of age (source 'expiry').
     clearInterval(clock);
-    if (config.consent_max_age_days) (clock = setInterval(() => gate.emit('expiry'), 6e4)).unref?.();
+    if (config.consent_max_age_days) ((clock = setInterval(() => gate.emit('expiry'), 6e4)) as { unref?: () => void }).unref?.();
     state.transport = transportFor(config);
     outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
   };

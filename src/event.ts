@@ -88,7 +88,7 @@ function reserved(p: Properties, base: Properties, o: EventOptions): void {
   if (p.time === undefined) p.time = o.time;
   else fix('time', validTime(p.time, o.time), o.time);
   if (p.$insert_id === undefined) p.$insert_id = o.insertId;
-  else fix('$insert_id', typeof p.$insert_id === 'string' && INSERT_ID.test(p.$insert_id), o.insertId);
+  else fix('$insert_id', typeof p.$insert_id === 'string' && INSERT_ID.test(p.$insert_id) && distinctId(p.$insert_id) !== undefined, o.insertId);
 }
 
 /**

@@ -93,7 +93,8 @@ export function copyProps(source: unknown, depth = 0, seen?: unknown[], out: Pro
     for (const key in source) {
       if (room <= 0) break;
       const name = propName(key);
-      if (!name || !Object.prototype.hasOwnProperty.call(source, key)) continue;
+      // `__proto__` as a name would set the copy's prototype, not a property.
+      if (!name || name === '__proto__' || !Object.prototype.hasOwnProperty.call(source, key)) continue;
       let v: PropertyValue | undefined;
       try {
         v = sanitize((source as Record<string, unknown>)[key], depth, seen);

@@ -102,7 +102,7 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
         return instance.init(token, initConfig);
       }
       if (core) warn('init called twice; the second call is ignored');
-      else if (propName(token) !== token) console.error('[heed] init(token): a project token (1 to 255 characters of text) is required; heed stays off');
+      else if (!token || propName(token) !== token) console.error('[heed] init(token): a project token (1 to 255 characters of text) is required; heed stays off');
       else {
         takeOptions(config, initConfig, warn, known);
         config.token = token;

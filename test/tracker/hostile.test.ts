@@ -174,3 +174,33 @@ describe('timer options a timer cannot take', () => {
     }
   });
 });
+
+describe('found by the 10,000-call run', () => {
+  it('a refused init(undefined) leaves the next init with a token to take', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const heed = rig.start({}, undefined as never);
+    heed.init('hostileCallsTok', { api_host: rig.server.url });
+    error.mockRestore();
+    heed.track('after');
+    await heed.flush();
+    expect(rig.server.accepted('track').map((e) => e.properties.token)).toEqual(['hostileCallsTok']);
+  });
+
+  it('an $insert_id Mixpanel disallows ("na", "null") is replaced by heed’s own', async () => {
+    const heed = rig.start();
+    heed.track('a', { $insert_id: 'na' });
+    heed.track_with_groups('b', {}, { $insert_id: 'null' });
+    await heed.flush();
+    expect(rig.server.accepted('track').map((e) => e.properties.$insert_id)).toEqual([expect.stringMatching(/^[A-Za-z0-9-]{10,36}$/), expect.stringMatching(/^[A-Za-z0-9-]{10,36}$/)]);
+  });
+
+  it('a __proto__ key is no property: it neither sets the copy’s prototype nor lifts the 254 limit', async () => {
+    const heed = rig.start();
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => ['k' + i, [i]]));
+    const props = JSON.parse(`{"__proto__": ${JSON.stringify(wide)}, "plan": ["pro"]}`) as Record<string, unknown>;
+    heed.get_group('company', 'acme').union(props as never);
+    await heed.flush();
+    const [u] = rig.server.accepted('groups');
+    expect(u!.$union).toEqual({ plan: ['pro'] });
+  });
+});

@@ -66,11 +66,16 @@ test('analytics granted and marketing denied: only analytics events leave, nothi
   await page.evaluate(() => {
     heed.consent.deny('marketing');
     heed.consent.grant('analytics');
+  });
+  // A grant first adopts what earlier pages left and sends what is queued then ($opt_in): queue after it.
+  await eventsAtLeast(rig, { event: '$opt_in' });
+  await until(() => listStorage(page).then((s) => s.indexedDB.indexOf('heed') >= 0), 5000);
+  await page.evaluate(() => {
     heed.track('view', {}, { purpose: 'analytics' });
     heed.track('ad click', {}, { purpose: 'marketing' });
     heed.track('retarget', {}, { purpose: 'marketing' });
   });
-  // The view is persisted in the outbox (written once per task; $opt_in may still be there, in flight); the marketing events never were.
+  // The view is persisted in the outbox (written once per task); the marketing events never were.
   const queued = await until(() => outbox(page).then((o) => (o.indexOf('view/analytics') >= 0 ? o : undefined)), 5000);
   expect(queued.filter((e) => !e.endsWith('/analytics'))).toEqual([]);
   const storage = await listStorage(page);
@@ -88,8 +93,9 @@ test('analytics granted and marketing denied: only analytics events leave, nothi
 
 test('withdrawing marketing later drops its queued events, in memory and in IndexedDB, and keeps analytics', async () => {
   const page = await open({ ...TWO, batch_flush_interval_ms: 60_000 });
-  await page.evaluate(() => heed.opt_in_tracking({ track: false }));
-  // A grant first adopts what earlier pages left and sends what is queued then: queue after it.
+  await page.evaluate(() => heed.opt_in_tracking());
+  // A grant first adopts what earlier pages left and sends what is queued then ($opt_in): queue after it.
+  await eventsAtLeast(rig, { event: '$opt_in' });
   await until(() => listStorage(page).then((s) => s.indexedDB.indexOf('heed') >= 0), 5000);
   await page.evaluate(() => {
     for (let i = 0; i < 3; i++) heed.track('a' + i, {}, { purpose: 'analytics' });
@@ -105,8 +111,8 @@ test('withdrawing marketing later drops its queued events, in memory and in Inde
   await page.evaluate(() => heed.flush());
   await eventsAtLeast(rig, { event: 'a2' });
   await pause(QUIET);
-  expect(await arrived()).toEqual(['a0/analytics', 'a1/analytics', 'a2/analytics']);
-  expect(await ingestRequests(rig)).toHaveLength(1);
+  expect(await arrived()).toEqual(['$opt_in/analytics', 'a0/analytics', 'a1/analytics', 'a2/analytics']);
+  expect(await ingestRequests(rig)).toHaveLength(2); // $opt_in, then the batch
   // The profile stays: analytics is still granted.
   expect(Object.keys((await listStorage(page)).localStorage).sort()).toEqual([FLAG, KEY, `mp_${TOKEN}_mixpanel`]);
 });

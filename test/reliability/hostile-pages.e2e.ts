@@ -9,7 +9,7 @@ import type { Rig } from '../e2e/rig';
 import { call, config, context, init, openTab, pageSide, pause, startReliabilityRig, track, type Tab } from './chromium';
 import { COUNT_WRITES, ENVIRONMENTS } from './environments';
 import { record } from './report';
-import { arrivals, copiesOf, quiet, settle, tally } from './wire';
+import { arrivals, copiesOf, quiet, settle, tally, type Arrivals } from './wire';
 
 let TOKEN = ''; // one per test: what a closed page still sends is never counted for the next
 const QUIET = 600; // longer than three flush intervals: what would be sent by then was sent
@@ -48,6 +48,33 @@ async function beforeConsent(tab: Tab, globals: string[]): Promise<{ requests: n
   return { requests: arrivals(rig, TOKEN, 'before consent').requests.length, writes: (await pageSide(tab.frame, 'before consent')).writes };
 }
 
+/** One table row per page, then its promise: no throw, nothing before consent, one $opt_in, each event once. */
+function recordAndCheck(
+  scenario: string,
+  tracked: number,
+  { seen, t, thrown, before, optIn }: { seen: Arrivals; t: ReturnType<typeof tally>; thrown: unknown[]; before: { requests: number; writes: string[] }; optIn: number },
+): void {
+  record('hostile-pages', {
+    scenario,
+    tracked,
+    deliveredOnce: t.deliveredOnce,
+    duplicates: t.duplicates,
+    lost: t.missing.length,
+    throws: thrown.length,
+    invalid: seen.invalid,
+    note: `before consent: ${before.requests} requests, ${before.writes.length} writes; $opt_in copies: ${optIn}`,
+  });
+  expect({ thrown, before, optIn, invalid: seen.invalid, ...t }).toEqual({
+    thrown: [],
+    before: { requests: 0, writes: [] },
+    optIn: 1,
+    invalid: 0,
+    deliveredOnce: tracked,
+    duplicates: 0,
+    missing: [],
+  });
+}
+
 describe('hostile pages: 0 exceptions, exactly once on the wire, nothing before consent', () => {
   test.each(Object.entries(ENVIRONMENTS))('%s', async (name, env) => {
     ctx = await context(rig, COUNT_WRITES, env.before);
@@ -61,25 +88,7 @@ describe('hostile pages: 0 exceptions, exactly once on the wire, nothing before 
     const side = await pageSide(tab.frame, 'after consent');
     const t = tally(seen, AFTER);
     const thrown = [...tab.errors, ...side.throws];
-    record('hostile-pages', {
-      scenario: `hostile page: ${name}`,
-      tracked: AFTER,
-      deliveredOnce: t.deliveredOnce,
-      duplicates: t.duplicates,
-      lost: t.missing.length,
-      throws: thrown.length,
-      invalid: seen.invalid,
-      note: `before consent: ${before.requests} requests, ${before.writes.length} writes; $opt_in copies: ${optIn}`,
-    });
-    expect({ thrown, before, optIn, invalid: seen.invalid, ...t }).toEqual({
-      thrown: [],
-      before: { requests: 0, writes: [] },
-      optIn: 1,
-      invalid: 0,
-      deliveredOnce: AFTER,
-      duplicates: 0,
-      missing: [],
-    });
+    recordAndCheck(`hostile page: ${name}`, AFTER, { seen, t, thrown, before, optIn });
   });
 
   test('two copies of heed on one page (a bundle and a tag manager): each event once, one $opt_in', async () => {
@@ -95,24 +104,6 @@ describe('hostile pages: 0 exceptions, exactly once on the wire, nothing before 
     const side = await pageSide(tab.frame, 'after consent');
     const t = tally(seen, 2 * AFTER);
     const thrown = [...tab.errors, ...side.throws];
-    record('hostile-pages', {
-      scenario: 'hostile page: two copies of heed',
-      tracked: 2 * AFTER,
-      deliveredOnce: t.deliveredOnce,
-      duplicates: t.duplicates,
-      lost: t.missing.length,
-      throws: thrown.length,
-      invalid: seen.invalid,
-      note: `before consent: ${before.requests} requests, ${before.writes.length} writes; $opt_in copies: ${optIn}`,
-    });
-    expect({ thrown, before, optIn, invalid: seen.invalid, ...t }).toEqual({
-      thrown: [],
-      before: { requests: 0, writes: [] },
-      optIn: 1,
-      invalid: 0,
-      deliveredOnce: 2 * AFTER,
-      duplicates: 0,
-      missing: [],
-    });
+    recordAndCheck('hostile page: two copies of heed', 2 * AFTER, { seen, t, thrown, before, optIn });
   });
 });

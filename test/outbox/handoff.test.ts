@@ -75,23 +75,13 @@ describe('a beacon as the page goes away', () => {
     expect(next.sent).toEqual([]);
   });
 
-  test('while delivery fails nothing is taken for sent: the next page sends the kept copy', async () => {
+  test.each([
+    ['while delivery fails nothing is taken for sent: the next page sends the kept copy', { beacon: (): boolean => true, online: (): boolean => false }],
+    ['a refused beacon leaves the batch for the next page', { beacon: (): boolean => false }],
+  ])('%s', async (_name, options) => {
     const shared = new Map<string, string>();
     const marks = sentMarks(memoryStore('heed_sent_', new Map()), 'tok');
-    const first = page(shared, { sent: marks, beacon: () => true, online: () => false });
-    add(first.outbox, 0, 3);
-    first.outbox.beacon();
-    await tick(10);
-    const next = page(shared, { sent: marks });
-    await next.outbox.restore();
-    await next.outbox.flush();
-    expect(next.sent).toEqual([0, 1, 2]);
-  });
-
-  test('a refused beacon leaves the batch for the next page', async () => {
-    const shared = new Map<string, string>();
-    const marks = sentMarks(memoryStore('heed_sent_', new Map()), 'tok');
-    const first = page(shared, { sent: marks, beacon: () => false });
+    const first = page(shared, { sent: marks, ...options });
     add(first.outbox, 0, 3);
     first.outbox.beacon();
     await tick(10);

@@ -2,6 +2,7 @@ import type { Callback, GroupApi, PeopleApi, Properties, PropertyValue } from '.
 import type { Identity } from './identity';
 import { copyProps, propName, sanitize } from './properties';
 import { show } from './intrinsics';
+import { OWN_IDS } from './identity/ids';
 
 /** Queue one profile (`engage`) or group (`groups`) update for `target`, gated; returns what was queued. */
 export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => Properties | undefined;
@@ -90,8 +91,6 @@ export function groupApi(key: string, id: string | number, update: Update, warn:
 /** A group id: text of 1 to 255 characters or a finite number; `undefined` otherwise. */
 const groupId = (id: unknown): string | number | undefined => (typeof id === 'number' ? (isFinite(id) ? id : undefined) : propName(id));
 
-/** Properties heed owns, never a group key. */
-const OWN = { distinct_id: 1, $device_id: 1, $user_id: 1, token: 1 };
 
 /** `set_group` / `add_group` / `remove_group`: a group key is a super property plus a profile property. */
 export function membership(identity: Identity, people: PeopleApi, warn: (message: string) => void) {
@@ -109,7 +108,7 @@ export function membership(identity: Identity, people: PeopleApi, warn: (message
     <A extends unknown[]>(what: string, f: (key: string, ...args: A) => Properties | undefined) =>
     (key: unknown, ...args: A): Properties | undefined => {
       const name = propName(key);
-      if (name && !(name in OWN)) return f(name, ...args);
+      if (name && name !== 'token' && OWN_IDS.indexOf(name) < 0) return f(name, ...args);
       warn(`${what}: ${show(key)} is not a usable group key (1 to 255 characters, not one of heed's own ids)`);
       const cb = args[args.length - 1];
       if (typeof cb === 'function') cb(0);

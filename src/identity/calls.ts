@@ -2,12 +2,9 @@ import type { Properties, PropertyValue, RegisterOptions, TrackedEvent } from '.
 import type { Hooks } from '../hooks';
 import type { InternalOptions } from '../pipeline';
 import { DEVICE_PREFIX, type Identity } from './profile';
-import { distinctId } from './ids';
+import { OWN_IDS, distinctId } from './ids';
 import { show } from '../intrinsics';
 import { copyProps } from '../properties';
-
-/** Who the profile is: set by identify, alias and reset, never as a super property. */
-const OWN = ['distinct_id', '$device_id', '$user_id'];
 
 export interface CallParts {
   identity: Identity;
@@ -24,10 +21,10 @@ export interface CallParts {
  */
 export function identityCalls({ identity, hooks, track, setOnce, warn }: CallParts) {
   const refuse = (what: string, id: unknown) => (warn(`${what}: ${show(id)} is not a usable distinct_id`), -1 as const);
-  const own = (what: string, name: string) => OWN.indexOf(name) >= 0 && (warn(`${what}: "${name}" is heed's identity (identify() and reset() change it); left as it is`), true);
+  const own = (what: string, name: string) => OWN_IDS.indexOf(name) >= 0 && (warn(`${what}: "${name}" is heed's identity (identify() and reset() change it); left as it is`), true);
   const supers = (what: string, props: unknown) => {
     const clean = copyProps(props);
-    for (const name of OWN) if (name in clean && own(what, name)) delete clean[name];
+    for (const name of OWN_IDS) if (name in clean && own(what, name)) delete clean[name];
     return clean;
   };
 

@@ -35,4 +35,7 @@ export function distinctId(id: unknown): string | undefined {
 }
 
 /** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
+/** Who the profile is: set by identify, alias and reset only, never as a super property or group key. */
+export const OWN_IDS = ['distinct_id', '$device_id', '$user_id'];
+
 export const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;

@@ -174,7 +174,8 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
     start_session_recording: refused('start_session_recording'),
     stop_session_recording: refused('stop_session_recording'),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
-    flush: () => (core && gate.allowed() ? (core.suppression ? core.suppression.whenLoaded() : P.resolve()).then(core.outbox.flush) : P.resolve()),
+    // After a microtask: what the same task tracks after flush() goes with it.
+    flush: () => (core && gate.allowed() ? P.resolve().then(core.outbox.flush) : P.resolve()),
     consent: {
       status: gate.status,
       hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {

@@ -67,11 +67,10 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const hooks = createHooks(warn);
   hooks.use(config.hooks);
   const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };
-  const suppression = platform.suppression && platform.suppression(config, warn);
-  // Nothing leaves before the suppression list is read; then what was queued meanwhile is checked again.
-  const sendable = suppression ? () => gate.allowed() && suppression.loaded() : gate.allowed;
-  const outbox = outboxOf(platform, token, sendable, state, keep, report, warn);
-  if (suppression) void suppression.ready.then(() => (outbox.drop((e, item) => suppression.blocks(e, item), 'the person is suppressed'), outbox.resume()));
+  const server = platform.server && platform.server(config, warn);
+  // Node: nothing leaves before the suppression list is read (server/stages.ts).
+  const outbox = outboxOf(platform, token, server ? () => gate.allowed() && server.loaded() : gate.allowed, state, keep, report, warn);
+  if (server) server.attach(outbox);
   let clock: ReturnType<typeof setInterval> | undefined;
   const configure = () => {
     resignal();
@@ -85,8 +84,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   configure();
   const beacon = (endpoint: Endpoint, item: object) => !!platform.beacon && platform.beacon(endpointUrl(state.transport, endpoint), encode([item], state.transport.format));
   const disabled = (event: string) => state.disabled === true || state.disabled.indexOf(event) >= 0;
-  const refuse = suppression && ((endpoint: Endpoint, item: object) => suppression.blocks(endpoint, item));
-  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, refuse, server: !!suppression, warn });
+  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, refuse: server && server.blocks, server: !!server, warn });
   const people = peopleApi(identity.target, pipeline.update, warn);
   const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
   let announce: (data: unknown) => void = noop;
@@ -112,7 +110,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   }
   if (gate.allowed()) restore().catch(noop);
   const groups = membership(identity, people, warn);
-  return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, suppression, state, configure, signal: () => platform.signal(config) };
+  return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, server, state, configure, signal: () => platform.signal(config) };
 }
 
 export type Core = ReturnType<typeof wire>;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { trackerFactory } from '../tracker';
 import type { Platform } from '../platform';
 import type { EventMap } from '../types';
-import { createSuppression, memorySuppressions, type SuppressionStore } from '../server/suppression';
+import { serverStages } from '../server/stages';
 import { serverMethods, type NodeHeed } from '../server';
 import { registerDefault } from '../server/default';
 import { fileStore } from '../storage/file';
@@ -24,8 +24,7 @@ const platform: Platform = {
   context: () => ({ $os: process.platform }),
   page: () => NONE,
   pageview: () => ({}),
-  suppression: (config, warn) =>
-    createSuppression((config as { suppression_store?: SuppressionStore }).suppression_store || memorySuppressions(), warn),
+  server: serverStages,
 };
 
 /** A new, uninitialised tracker; `E` maps event names to their properties. */

@@ -58,12 +58,12 @@ export interface NodeHeed<E extends EventMap = EventMap> extends Heed<E>, Server
   init(token: string, config?: NodeInitConfig, name?: string): NodeHeed<E>;
 }
 
-/** Node's additions to each instance (see tracker.ts `Extension`). */
-export function serverMethods(_heed: Heed, core: () => Core | undefined, warn: (m: string) => void): ServerMethods {
+/** Node's additions to each instance (see tracker.ts `Extension`); `flush` first waits for the suppression list. */
+export function serverMethods(_heed: Heed, core: () => Core | undefined, warn: (m: string) => void): ServerMethods & Pick<Heed, 'flush'> {
   // Promise-returning calls reject with a HeedError, as flush() does: a refused id is an answer the caller needs.
-  const suppression = () => {
+  const initialised = () => {
     const c = core();
-    if (!c || !c.suppression) throw new HeedError('suppress: init() was not called');
+    if (!c || !c.server) throw new HeedError('suppress: init() was not called');
     return c;
   };
   const valid = (id: unknown) => {
@@ -73,15 +73,20 @@ export function serverMethods(_heed: Heed, core: () => Core | undefined, warn: (
   };
   return {
     async suppress(id) {
-      const c = suppression();
-      await c.suppression!.suppress(valid(id));
-      const n = c.outbox.drop((endpoint, item) => c.suppression!.blocks(endpoint, item), 'the person is suppressed');
+      const c = initialised();
+      await c.server!.suppress(valid(id));
+      const n = c.outbox.drop((endpoint, item) => c.server!.blocks(endpoint, item), 'the person is suppressed');
       if (n) warn(`suppress: ${n} queued item(s) removed`);
     },
-    unsuppress: async (id) => suppression().suppression!.unsuppress(valid(id)),
-    isSuppressed: (id) => !!core()?.suppression?.has(String(id)),
-    suppressed: () => (core()?.suppression ? core()!.suppression!.list() : P.resolve([])),
+    unsuppress: async (id) => initialised().server!.unsuppress(valid(id)),
+    isSuppressed: (id) => !!core()?.server?.has(String(id)),
+    suppressed: () => (core()?.server ? core()!.server!.list() : P.resolve([])),
     forRequest: (request, options = {}) => requestTracker(core, request, options, warn),
+    // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
+    flush() {
+      const c = core();
+      return c && c.gate.allowed() ? c.server!.whenLoaded().then(c.outbox.flush) : P.resolve();
+    },
   };
 }
 

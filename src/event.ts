@@ -50,24 +50,9 @@ export interface EventOptions {
   blacklist: readonly string[];
   /** How many properties `base` has (Mixpanel takes fewer than 255 in all). */
   baseSize: number;
-  /** Someone else than `base`'s identity (a server-side event for a request): their distinct_id and device id. */
-  person?: Properties;
-  /**
-   * Server side: an event whose caller names another distinct_id is that person's, and carries
-   * none of the process's own ids (Mixpanel would merge every person sharing one `$device_id`).
-   */
-  server?: boolean;
   /** Told when a caller's reserved property was not usable and heed's own value was kept. */
   warn?(message: string): void;
 }
-
-const hasOwn = (o: unknown, key: string) => {
-  try {
-    return !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, key);
-  } catch {
-    return false;
-  }
-};
 
 /** Mixpanel's window for `time` (ms): from 1971 to an hour ahead. */
 const validTime = (t: unknown, now: number): t is number => {
@@ -75,9 +60,8 @@ const validTime = (t: unknown, now: number): t is number => {
   return typeof ms === 'number' && ms >= 31536e6 && ms <= now + 36e5;
 };
 
-/** The caller's reserved properties that Mixpanel would refuse: heed's own value instead. */
-function reserved(p: Properties, base: Properties, o: EventOptions): void {
-  const who = o.person || base;
+/** The caller's reserved properties that Mixpanel would refuse: heed's own value (`who`'s ids) instead. */
+function reserved(p: Properties, who: Properties, o: EventOptions): void {
   const fix = (key: string, ok: boolean, value: PropertyValue | undefined) => {
     if (ok) return;
     if (o.warn) o.warn(`${key} ${show(p[key])} is not usable; heed's own is sent`);
@@ -91,39 +75,36 @@ function reserved(p: Properties, base: Properties, o: EventOptions): void {
   else fix('$insert_id', typeof p.$insert_id === 'string' && INSERT_ID.test(p.$insert_id) && distinctId(p.$insert_id) !== undefined, o.insertId);
 }
 
-/**
- * One event: the shared `base`, then the caller's properties, sanitised and within Mixpanel's
- * limits (a caller may set its own `distinct_id`, `time` or `$insert_id` when Mixpanel would take
- * them, never the token or device id), then `property_blacklist`.
- */
-export function buildEvent(base: Properties, event: string, props: unknown, o: EventOptions): MixpanelEvent {
+/** The shared `base`, then the caller's properties, sanitised and within Mixpanel's limits; never their token. */
+export function eventProperties(base: Properties, props: unknown, o: EventOptions): Properties {
   const p: Properties = {};
   for (const key in base) p[key] = base[key];
-  const who = o.person;
-  if (who) {
-    delete p.$user_id;
-    delete p.$device_id;
-    for (const key in who) p[key] = who[key];
-  }
   // Room for the caller beside the base and the fields heed adds after it.
   copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - ADDED);
   p.token = base.token;
-  const someoneElse = o.server && !who && p.distinct_id !== base.distinct_id;
-  if (someoneElse) {
-    if (p.$user_id === base.$user_id) delete p.$user_id;
-    if (!hasOwn(props, '$device_id')) delete p.$device_id;
-  } else {
-    p.$device_id = (who || base).$device_id;
-    if (p.$device_id === undefined) delete p.$device_id;
-  }
+  return p;
+}
+
+/**
+ * The event of `eventProperties` `p`: `who`'s device id (in a browser never the caller's), the
+ * library, the caller's `distinct_id`, `$user_id`, `time` or `$insert_id` where Mixpanel would take
+ * them (else heed's own, `who`'s ids), the duration, then `property_blacklist`.
+ */
+export function finishEvent(p: Properties, who: Properties, event: string, o: EventOptions): MixpanelEvent {
+  p.$device_id = who.$device_id;
+  if (p.$device_id === undefined) delete p.$device_id;
   p.mp_lib = 'heed';
   p.$lib_version = LIB_VERSION;
-  reserved(p, base, o);
+  reserved(p, who, o);
   if (o.duration !== undefined) p.$duration = o.duration;
   // What Mixpanel needs to take an event stays, whatever the list says.
   for (const key of o.blacklist) if (!(key in NEEDED)) delete p[key];
   return { event: text(event), properties: p };
 }
+
+/** One event for the current identity: the shared `base`, then the caller's properties. */
+export const buildEvent = (base: Properties, event: string, props: unknown, o: EventOptions): MixpanelEvent =>
+  finishEvent(eventProperties(base, props, o), base, event, o);
 
 /** One `/engage` or `/groups` update: the project token, who it is for, and one operation. */
 export const buildUpdate = (token: string, target: Properties, op: string, value: Properties[string]): Properties => {

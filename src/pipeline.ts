@@ -7,7 +7,7 @@ import type { Platform } from './platform';
 import type { Endpoint } from './transport';
 import { insertIds } from './identity';
 import { purposesIn } from './consent';
-import { BASE_KEYS, baseProperties, buildEvent, buildUpdate } from './event';
+import { BASE_KEYS, baseProperties, buildEvent, buildUpdate, type EventOptions, type MixpanelEvent } from './event';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
 import { now, show } from './intrinsics';
@@ -26,19 +26,23 @@ export interface PipelineParts {
   beacon(endpoint: Endpoint, item: object): boolean;
   /** False after `stop_batch_senders()`: each call is sent at once. */
   batching(): boolean;
-  /** The last stage before the outbox (Node: the suppression list); true drops the item. */
-  refuse?(endpoint: Endpoint, item: object): boolean;
-  /** Server side: an event for another distinct_id carries none of the process's own ids. */
-  server?: boolean;
+  /** Node's own stages (server/stages.ts); a browser has neither. */
+  server?: ServerStages;
   warn(message: string): void;
+}
+
+export interface ServerStages {
+  /** Builds each event instead of `buildEvent`, timers included: events for other people too. */
+  build(base: Properties, event: string, props: unknown, o: EventOptions, options?: InternalOptions): MixpanelEvent;
+  /** The last stage before the outbox (the suppression list): true when it dropped the item and called back. */
+  refuse(endpoint: Endpoint, item: object, callback?: Callback): boolean;
 }
 
 /**
  * What heed itself passes: `skip_hooks` for its `$identify` / `$create_alias` (mixpanel-browser
- * runs no hooks on them), `person` for a server-side event on behalf of someone else than the
- * process's own identity (`forRequest`).
+ * runs no hooks on them); Node's `forRequest` adds its own (server/stages.ts).
  */
-export type InternalOptions = TrackOptions & { skip_hooks?: boolean; person?: Properties };
+export type InternalOptions = TrackOptions & { skip_hooks?: boolean };
 
 /** The callback the outbox calls, in the shape the app asked for (`verbose`: `{status, error}`). */
 const done = (callback: Callback | undefined, verbose: boolean): Done | undefined =>
@@ -80,11 +84,7 @@ export function createPipeline(x: PipelineParts) {
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
   const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
-    if (x.refuse && x.refuse(endpoint, item)) {
-      x.warn(`${endpoint} item for a suppressed person dropped`);
-      if (typeof callback === 'function') callback(0);
-      return undefined;
-    }
+    if (x.server && x.server.refuse(endpoint, item, callback)) return undefined;
     const cb = done(callback, config.verbose);
     const beacon = (options && options.transport === 'sendBeacon') || config.api_transport === 'sendBeacon';
     if (beacon && x.beacon(endpoint, item)) cb && cb(1);
@@ -112,16 +112,16 @@ export function createPipeline(x: PipelineParts) {
     const skip = (options && options.skip_hooks) || !hooks.any();
     const asked = skip ? [event, props] : hooks.run('before_track', event, props);
     if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
-    const built = buildEvent(shared(), asked[0], asked[1], {
+    const build: ServerStages['build'] = x.server ? x.server.build : buildEvent;
+    const built = build(shared(), asked[0], asked[1], {
       time: now(),
       insertId: nextInsertId(),
-      duration: options && options.person ? undefined : identity.duration(asked[0]),
-      person: options && options.person,
-      server: x.server,
+      // Node's builder times its own events: one for someone else takes no timer of the process's.
+      duration: x.server ? undefined : identity.duration(asked[0]),
       blacklist: Array.isArray(config.property_blacklist) ? config.property_blacklist : [],
       baseSize,
       warn: x.warn,
-    });
+    }, options);
     // Where a site has more than one purpose, each event says which it serves (a withdrawal drops it by this).
     if (config.purposes.length > 1) built.properties.$purpose = purpose;
     const item = skip ? built : scrubbed(hooks.run('before_send_events', built), built);

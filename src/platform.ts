@@ -2,6 +2,7 @@ import type { Config, DomQuery, InitConfig, Properties } from './types';
 import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import type { LegacyFlag } from './consent';
 import type { Lease, StoredBatch } from './outbox';
+import type { Identity } from './identity';
 import type { Server } from './server/stages';
 
 /** What an entry point supplies: the platform's stores, signals and context. */
@@ -30,8 +31,8 @@ export interface Platform {
   markStore?(onFailure: StoreFailure): Store;
   /** Web Locks for the outbox of `token`: which instances are alive, one adoption at a time. */
   lease?(token: string): Lease | undefined;
-  /** Server side (Node): the suppression list every item is checked against before it is queued. */
-  server?(config: Config, warn: (message: string) => void): Server;
+  /** Server side (Node): the suppression list every item is checked against before it is queued, and events for other people. */
+  server?(config: Config, identity: Identity, warn: (message: string) => void): Server;
   /** Hand a request to the browser as the page goes away (`sendBeacon`); true when it took it. */
   beacon?(url: string, body: string): boolean;
   /** False while the device is offline. */

@@ -67,7 +67,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const hooks = createHooks(warn);
   hooks.use(config.hooks);
   const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };
-  const server = platform.server && platform.server(config, warn);
+  const server = platform.server && platform.server(config, identity, warn);
   // Node: nothing leaves before the suppression list is read (server/stages.ts).
   const outbox = outboxOf(platform, token, server ? () => gate.allowed() && server.loaded() : gate.allowed, state, keep, report, warn);
   if (server) server.attach(outbox);
@@ -84,7 +84,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   configure();
   const beacon = (endpoint: Endpoint, item: object) => !!platform.beacon && platform.beacon(endpointUrl(state.transport, endpoint), encode([item], state.transport.format));
   const disabled = (event: string) => state.disabled === true || state.disabled.indexOf(event) >= 0;
-  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, refuse: server && server.blocks, server: !!server, warn });
+  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, server, warn });
   const people = peopleApi(identity.target, pipeline.update, warn);
   const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
   let announce: (data: unknown) => void = noop;

@@ -1,4 +1,4 @@
-import type { Callback, ConsentStatus, EventMap, Heed, InitConfig, PeopleApi, Properties, TrackedEvent, TrackOptions } from '../types';
+import type { Callback, ConsentStatus, EventMap, Heed, InitConfig, PeopleApi, Properties, TrackedEvent } from '../types';
 import type { Core } from '../wire';
 import { peopleApi, type Update } from '../people';
 import { copyProps } from '../properties';
@@ -7,6 +7,7 @@ import { P, show } from '../intrinsics';
 import { HeedError } from '../errors';
 import { requestConsent, requestPerson, type IncomingRequest } from './request';
 import type { SuppressionStore } from './suppression';
+import type { RequestOptions } from './stages';
 
 export { memorySuppressions, type SuppressionStore } from './suppression';
 export { fileSuppressions, type FileSuppressionOptions } from './file-suppressions';
@@ -107,7 +108,7 @@ function requestTracker(core: () => Core | undefined, request: IncomingRequest, 
     distinctId: person.distinct_id as string | undefined,
     track(event, properties, callback) {
       if (status !== 'granted' || !c) return refused(`track("${event}")`, callback);
-      return c.pipeline.track(event, copyProps(properties), { person } as TrackOptions, callback);
+      return c.pipeline.track(event, copyProps(properties), { person } as RequestOptions, callback);
     },
     people: peopleApi(() => ({ $distinct_id: person.distinct_id, ...(person.$device_id ? { $device_id: person.$device_id } : {}) }), update, warn),
   };

@@ -11,6 +11,13 @@ import { P, show } from './intrinsics';
 /** What an entry point adds to each instance (Node: `suppress`, `forRequest`), given the core once `init` built it. */
 export type Extension = (heed: Heed, core: () => Core | undefined, warn: (m: string) => void) => object;
 
+/** Where a method's callback is: a call before `init` gives it 0. */
+const CALLBACK_AT: Record<string, number> = { track_pageview: 1, track_with_groups: 3, set_group: 2, add_group: 2, remove_group: 2 };
+
+type CoreMethods = Record<string, (c: Core, ...args: never[]) => unknown>;
+/** `table`'s methods as the app calls them: `(c, ...args) => r` becomes `(...args) => r | undefined`. */
+type Wired<T> = { [K in keyof T]: T[K] extends (c: Core, ...args: infer A) => infer R ? (...args: A) => R | undefined : never };
+
 /** Build `createHeed` for one platform; the entry points call this once. */
 export function trackerFactory(platform: Platform, extend?: Extension) {
   return function createHeed<E extends EventMap = EventMap>(): Heed<E> {
@@ -74,11 +81,15 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
     }
   };
   const gate = createGate(warn);
-  /** `f` once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
-  const ready =
-    <A extends unknown[], R>(name: string, f: (c: Core, ...args: A) => R, callbackAt = -1) =>
-    (...args: A): R | undefined =>
-      core ? f(core, ...args) : void gate.admit(name, args[callbackAt] as Callback);
+  /** `table`'s methods once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
+  const ready = <T extends CoreMethods>(table: T, prefix = ''): Wired<T> => {
+    const wired: Record<string, unknown> = {};
+    for (const name in table) {
+      const f: (c: Core, ...args: never[]) => unknown = table[name];
+      wired[name] = (...args: never[]) => (core ? f(core, ...args) : void gate.admit(prefix + name, args[CALLBACK_AT[name]]));
+    }
+    return wired as Wired<T>;
+  };
   const update: Update = (endpoint, target, op, value, callback) =>
     core ? core.pipeline.update(endpoint, target, op, value, callback) : void gate.admit(`${endpoint} ${op}`, callback);
   const people = peopleApi(() => (core ? core.identity.target() : {}), update, warn);
@@ -119,24 +130,44 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
         return warn('track() failed: ' + show(e)), undefined;
       }
     },
-    track_pageview: ready('track_pageview', (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options), 1),
-    track_with_groups: ready('track_with_groups', (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
-      c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback), 3),
+    // The methods that need `init` (see ready).
+    ...ready({
+      track_pageview: (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options),
+      track_with_groups: (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
+        c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback),
+      identify: (c, id: string | number) => c.calls.identify(id),
+      alias: (c, alias: string, original?: string) => c.calls.alias(alias, original),
+      reset: (c) => c.identity.reset(),
+      register: (c, props: Properties, options?: RegisterOptions | number) => c.calls.register(props, options),
+      register_once: (c, props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) => c.calls.register_once(props, dflt, options),
+      unregister: (c, name: string, options?: RegisterOptions) => c.calls.unregister(name, options),
+      name_tag: (c, tag: string) => c.calls.register({ mp_name_tag: tag }),
+      time_event: (c, event: string) => void (typeof event === 'string' && c.identity.time(event)),
+      disable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true),
+      enable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : []),
+      set_group: (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb),
+      add_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb),
+      remove_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb),
+      add_hook: (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook),
+      remove_hook: (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook),
+      start_batch_senders: (c) => {
+        c.state.auto = c.state.batching = true;
+        c.outbox.start();
+      },
+      stop_batch_senders: (c) => {
+        c.state.batching = false; // each later call is sent at once; nothing queued is dropped
+        if (c.gate.allowed()) c.outbox.flush().catch(() => undefined);
+      },
+      // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
+      opt_in_tracking: (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {}),
+      opt_out_tracking: (c, options?: OptOutOptions) => c.decisions.deny(undefined, options || {}),
+      clear_opt_in_out_tracking: (c) => c.decisions.clear(),
+    }),
     // The listeners can go on before init: a click is tracked (and gated) when it happens.
     track_links: dom('click'),
     track_forms: dom('submit'),
-    identify: ready('identify', (c, id: string | number) => c.calls.identify(id)),
-    alias: ready('alias', (c, alias: string, original?: string) => c.calls.alias(alias, original)),
-    reset: ready('reset', (c) => c.identity.reset()),
     get_distinct_id: () => core && core.identity.profile.distinct_id,
-    register: ready('register', (c, props: Properties, options?: RegisterOptions | number) => c.calls.register(props, options)),
-    register_once: ready('register_once', (c, props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) => c.calls.register_once(props, dflt, options)),
-    unregister: ready('unregister', (c, name: string, options?: RegisterOptions) => c.calls.unregister(name, options)),
     get_property: (name: string) => core && core.identity.get(name),
-    name_tag: ready('name_tag', (c, tag: string) => c.calls.register({ mp_name_tag: tag })),
-    time_event: ready('time_event', (c, event: string) => void (typeof event === 'string' && c.identity.time(event))),
-    disable: ready('disable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true)),
-    enable: ready('enable', (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : [])),
     set_config(c: InitConfig) {
       const taken = takeOptions(config, c, warn, known);
       if (core) core.configure(), 'hooks' in taken && core.hooks.use(config.hooks);
@@ -145,32 +176,15 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
     get_api_host: (kind: 'events' | 'people' | 'groups' | 'track' | 'engage' = 'events') =>
       hostFor(config, kind === 'events' ? 'track' : kind === 'people' ? 'engage' : kind),
     people,
-    set_group: ready('set_group', (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb), 2),
-    add_group: ready('add_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb), 2),
-    remove_group: ready('remove_group', (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb), 2),
     get_group: (key: string, id: string | number): GroupApi => shield(groupApi(key, id, update, warn), warn),
-    add_hook: ready('add_hook', (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook)),
-    remove_hook: ready('remove_hook', (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook)),
-    start_batch_senders: ready('start_batch_senders', (c) => {
-      c.state.auto = c.state.batching = true;
-      c.outbox.start();
-    }),
-    stop_batch_senders: ready('stop_batch_senders', (c) => {
-      c.state.batching = false; // each later call is sent at once; nothing queued is dropped
-      if (c.gate.allowed()) c.outbox.flush().catch(() => undefined);
-    }),
     push: (item: PushItem | (() => void)) => {
       if (typeof item === 'function') return void item.call(heed);
       const method = Array.isArray(item) && (heed as unknown as Record<string, unknown>)[item[0]];
       if (typeof method === 'function') method.apply(heed, item.slice(1));
       else warn(`push: ${show(item && item[0])} is not a method`);
     },
-    // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
-    opt_in_tracking: ready('opt_in_tracking', (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {})),
-    opt_out_tracking: ready('opt_out_tracking', (c, options?: OptOutOptions) => c.decisions.deny(undefined, options || {})),
     has_opted_in_tracking: () => !!core && core.consent.decision() === '1',
     has_opted_out_tracking: () => !!core && !gate.allowed(),
-    clear_opt_in_out_tracking: ready('clear_opt_in_out_tracking', (c) => c.decisions.clear()),
     start_session_recording: refused('start_session_recording'),
     stop_session_recording: refused('stop_session_recording'),
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
@@ -178,13 +192,18 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
     flush: () => (core && gate.allowed() ? P.resolve().then(core.outbox.flush) : P.resolve()),
     consent: {
       status: gate.status,
-      hold: ready('consent.hold', (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {
-        gate.hold(state, keep, purposes);
-        gate.emit(source);
-      }),
+      ...ready(
+        {
+          hold: (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {
+            gate.hold(state, keep, purposes);
+            gate.emit(source);
+          },
+          grant: (c, purposes?: PurposeList, options?: GrantOptions) => c.decisions.grant(purposes, options || {}),
+          deny: (c, purposes?: PurposeList, options?: DenyOptions) => c.decisions.deny(purposes, options || {}),
+        },
+        'consent.',
+      ),
       own: () => gate.own(!!core && core.signal()),
-      grant: ready('consent.grant', (c, purposes?: PurposeList, options?: GrantOptions) => c.decisions.grant(purposes, options || {})),
-      deny: ready('consent.deny', (c, purposes?: PurposeList, options?: DenyOptions) => c.decisions.deny(purposes, options || {})),
       purposes: () => config.purposes.slice(),
       records: gate.records,
     },

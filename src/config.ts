@@ -2,7 +2,8 @@ import type { Config } from './types';
 
 export const LIB_VERSION = '0.1.0';
 
-const noop = () => undefined;
+/** The one function that does nothing (the default `loaded` and `error_reporter`, ignored failures). */
+export const noop = () => undefined;
 
 /** Every option's default, in one place (documented with `@default` on {@link Config}). A fresh copy per instance. */
 export const defaults = (): Config => ({

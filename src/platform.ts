@@ -1,11 +1,15 @@
-import type { Config, DomQuery, InitConfig, Properties } from './types';
+import type { Config, DomQuery, Heed, InitConfig, Properties } from './types';
+import type { Core } from './wire';
 import type { AsyncStore, Store, StoreFailure } from './storage/types';
 import type { LegacyFlag } from './consent';
 import type { Lease, StoredBatch } from './outbox';
 import type { Identity } from './identity';
 import type { Server } from './server/stages';
 
-/** What an entry point supplies: the platform's stores, signals and context. */
+/** What an entry point adds to each instance (Node: `suppress`, `forRequest`), given the core once `init` built it. */
+export type Extension = (heed: Heed, core: () => Core | undefined, warn: (m: string) => void) => object;
+
+/** What an entry point supplies: the platform's stores, signals and context, and the methods it adds. */
 export interface Platform {
   /** A store for `persistence` / `opt_out_tracking_persistence_type` values under `prefix`. */
   store(kind: Config['persistence'], prefix: string, config: Config, onFailure: StoreFailure): Store;
@@ -31,6 +35,8 @@ export interface Platform {
   markStore?(onFailure: StoreFailure): Store;
   /** Web Locks for the outbox of `token`: which instances are alive, one adoption at a time. */
   lease?(token: string): Lease | undefined;
+  /** Methods beside mixpanel-browser's (Node: `suppress`, `forRequest`). */
+  methods?: Extension;
   /** Server side (Node): the suppression list every item is checked against before it is queued, and events for other people. */
   server?(config: Config, identity: Identity, warn: (message: string) => void): Server;
   /** Hand a request to the browser as the page goes away (`sendBeacon`); true when it took it. */

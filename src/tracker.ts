@@ -8,9 +8,6 @@ import { copyProps, propName } from './properties';
 import { pageview, start, wire, type Core } from './wire';
 import { P, show } from './intrinsics';
 
-/** What an entry point adds to each instance (Node: `suppress`, `forRequest`), given the core once `init` built it. */
-export type Extension = (heed: Heed, core: () => Core | undefined, warn: (m: string) => void) => object;
-
 /** Where a method's callback is: a call before `init` gives it 0. */
 const CALLBACK_AT: Record<string, number> = { track_pageview: 1, track_with_groups: 3, set_group: 2, add_group: 2, remove_group: 2 };
 
@@ -19,9 +16,9 @@ type CoreMethods = Record<string, (c: Core, ...args: never[]) => unknown>;
 type Wired<T> = { [K in keyof T]: T[K] extends (c: Core, ...args: infer A) => infer R ? (...args: A) => R | undefined : never };
 
 /** Build `createHeed` for one platform; the entry points call this once. */
-export function trackerFactory(platform: Platform, extend?: Extension) {
+export function trackerFactory(platform: Platform) {
   return function createHeed<E extends EventMap = EventMap>(): Heed<E> {
-    return makeHeed<E>(platform, extend);
+    return makeHeed<E>(platform);
   };
 }
 
@@ -67,7 +64,7 @@ function shield<T extends object>(o: T, warn: (m: string) => void, skip?: string
   return o;
 }
 
-function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): Heed<E> {
+function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   const config: Config = { ...defaults(), ...platform.defaults };
   const known = { ...config }; // the options this platform takes
   let core: Core | undefined;
@@ -108,7 +105,7 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
       if (name) {
         let instance = named.get(name);
         if (instance) return warn(`init: instance "${name}" exists already`), instance;
-        named.set(name, (instance = makeHeed<E>(platform, extend)));
+        named.set(name, (instance = makeHeed<E>(platform)));
         (heed as Record<string, unknown>)[name] = instance; // mixpanel's `mixpanel.<name>.track(...)`
         return instance.init(token, initConfig);
       }
@@ -211,6 +208,6 @@ function makeHeed<E extends EventMap>(platform: Platform, extend?: Extension): H
   } satisfies Heed<E>;
   shield(heed.people, warn);
   shield(heed.consent, warn);
-  if (extend) Object.assign(heed, shield(extend(heed as Heed, () => core, warn), warn));
+  if (platform.methods) Object.assign(heed, shield(platform.methods(heed as Heed, () => core, warn), warn));
   return shield(heed, warn, 'track');
 }

@@ -15,8 +15,7 @@ import { landing } from './attribution';
 import { trackPageviews } from './pageviews';
 import { CLICK_IDS, UTM, params } from './attribution';
 import { copyProps } from './properties';
-
-const noop = () => undefined;
+import { noop } from './config';
 
 /** The consent machine over the flag store (and where else a decision may be stored). */
 function consentOf(platform: Platform, token: string, config: Config, report: StoreFailure, warn: (m: string) => void) {
@@ -110,7 +109,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   }
   if (gate.allowed()) restore().catch(noop);
   const groups = membership(identity, people, warn);
-  return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, people, groups, calls, hooks, server, state, configure, signal: () => platform.signal(config) };
+  return { token, config, gate, warn, consent, identity, outbox, pipeline, decisions, groups, calls, hooks, server, state, configure, signal: () => platform.signal(config) };
 }
 
 export type Core = ReturnType<typeof wire>;

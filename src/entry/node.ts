@@ -25,10 +25,11 @@ const platform: Platform = {
   page: () => NONE,
   pageview: () => ({}),
   server: serverStages,
+  methods: serverMethods,
 };
 
 /** A new, uninitialised tracker; `E` maps event names to their properties. */
-export const createHeed = /* @__PURE__ */ trackerFactory(platform, serverMethods) as <E extends EventMap = EventMap>() => NodeHeed<E>;
+export const createHeed = /* @__PURE__ */ trackerFactory(platform) as <E extends EventMap = EventMap>() => NodeHeed<E>;
 
 /** The default instance. In Node, `await heed.flush()` before the process exits. */
 const heed = /* @__PURE__ */ createHeed();

@@ -59,7 +59,7 @@ export interface NodeHeed<E extends EventMap = EventMap> extends Heed<E>, Server
   init(token: string, config?: NodeInitConfig, name?: string): NodeHeed<E>;
 }
 
-/** Node's additions to each instance (see tracker.ts `Extension`); `flush` first waits for the suppression list. */
+/** Node's additions to each instance (`Platform.methods`); its `flush` first waits for the suppression list. */
 export function serverMethods(_heed: Heed, core: () => Core | undefined, warn: (m: string) => void): ServerMethods & Pick<Heed, 'flush'> {
   // Promise-returning calls reject with a HeedError, as flush() does: a refused id is an answer the caller needs.
   const initialised = () => {

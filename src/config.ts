@@ -58,12 +58,6 @@ export const defaults = (): Config => ({
   debug: false,
 });
 
-/**
- * Options a mixpanel-browser configuration may hold that heed refuses (see {@link RefusedConfig}):
- * any option heed does not know gets one debug warning; this only says why.
- */
-export const unknownOption = (name: string) => `option "${name}" is not supported by heed and is ignored (README: Migrating from mixpanel-browser)`;
-
 const REGIONS: Record<string, string> = {
   us: 'https://api-js.mixpanel.com',
   eu: 'https://api-eu.mixpanel.com',

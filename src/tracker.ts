@@ -1,6 +1,6 @@
 import type { Callback, Config, DenyOptions, DomProperties, DomQuery, EventMap, GrantOptions, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PurposeList, PushItem, RegisterOptions, TrackOptions } from './types';
 import type { Platform } from './platform';
-import { defaults, unknownOption } from './config';
+import { defaults } from './config';
 import { createGate } from './consent';
 import { hostFor } from './transport';
 import { groupApi, peopleApi, type Update } from './people';
@@ -24,7 +24,8 @@ export function trackerFactory(platform: Platform) {
 
 /**
  * Take `given` into `config` an option at a time (a getter that throws loses its own option), with
- * one warning for each option heed does not know (mixpanel-browser's refused ones, typos).
+ * one warning for each option heed does not know (typos, and mixpanel-browser's refused ones: see
+ * {@link RefusedConfig}).
  */
 function takeOptions(config: Config, given: unknown, warn: (m: string) => void, known: object): InitConfig {
   const taken: InitConfig = {};
@@ -38,7 +39,7 @@ function takeOptions(config: Config, given: unknown, warn: (m: string) => void, 
     }
   }
   // Told once the whole configuration (`debug` included) is in.
-  for (const key in taken) if (!(key in known)) warn(unknownOption(key));
+  for (const key in taken) if (!(key in known)) warn(`option "${key}" is not supported by heed and is ignored (README: Migrating from mixpanel-browser)`);
   problems.forEach(warn);
   if (taken.opt_out_persistence_by_default === false) warn('opt_out_persistence_by_default: false is refused: heed stores nothing before consent');
   return taken;

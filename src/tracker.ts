@@ -1,6 +1,6 @@
 import type { Callback, Config, DenyOptions, DomProperties, DomQuery, EventMap, GrantOptions, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PurposeList, PushItem, RegisterOptions, TrackOptions } from './types';
 import type { Platform } from './platform';
-import { defaults } from './config';
+import { defaults, noop } from './config';
 import { createGate } from './consent';
 import { hostFor } from './transport';
 import { groupApi, peopleApi, type Update } from './people';
@@ -94,7 +94,8 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   const dom = (kind: 'click' | 'submit') => (query: DomQuery, event: string, props?: DomProperties) =>
     !!platform.listen && platform.listen(kind, query, (el) => {
       const p: Properties = { ...(typeof props === 'function' ? props(el) : props) };
-      if (kind === 'click' && (el as HTMLAnchorElement).href) p.url = (el as HTMLAnchorElement).href;
+      const href = kind === 'click' && (el as HTMLAnchorElement).href;
+      if (href) p.url = href;
       // Sent with a beacon: it survives the navigation, so the click is not held back (mixpanel-browser waits track_links_timeout).
       heed.track(event, p, { transport: 'sendBeacon' });
     });
@@ -154,7 +155,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       },
       stop_batch_senders: (c) => {
         c.state.batching = false; // each later call is sent at once; nothing queued is dropped
-        if (c.gate.allowed()) c.outbox.flush().catch(() => undefined);
+        if (c.gate.allowed()) c.outbox.flush().catch(noop);
       },
       // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
       opt_in_tracking: (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {}),

@@ -38,12 +38,13 @@ function consentOf(platform: Platform, token: string, config: Config, report: St
   return { consent, purposes, resignal: () => (signalled = undefined) };
 }
 
+type Beacon = (endpoint: Endpoint, payloads: object[]) => boolean;
+
 /** The outbox over the platform's batch store and a transport that follows the configuration. */
-function outboxOf(platform: Platform, token: string, allowed: () => boolean, state: { transport: TransportOptions; auto: boolean }, store: boolean, report: StoreFailure, warn: (m: string) => void) {
-  const beacon = platform.beacon;
+function outboxOf(platform: Platform, token: string, allowed: () => boolean, state: { transport: TransportOptions; auto: boolean }, beacon: Beacon | undefined, store: boolean, report: StoreFailure, warn: (m: string) => void) {
   return createOutbox({
     send: (endpoint, payloads, signal) => post(state.transport, endpoint, payloads, signal),
-    beacon: beacon && ((endpoint, payloads) => beacon(endpointUrl(state.transport, endpoint), encode(payloads, state.transport.format))),
+    beacon,
     store: store && platform.outbox ? platform.outbox(token, report) : undefined,
     online: platform.online,
     allowed,
@@ -66,9 +67,12 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   const hooks = createHooks(warn);
   hooks.use(config.hooks);
   const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };
+  // One beacon for the outbox (as the page goes away) and for a call's `transport: 'sendBeacon'`.
+  const toBrowser = platform.beacon;
+  const beacon: Beacon | undefined = toBrowser && ((endpoint, payloads) => toBrowser(endpointUrl(state.transport, endpoint), encode(payloads, state.transport.format)));
   const server = platform.server && platform.server(config, identity, warn);
   // Node: nothing leaves before the suppression list is read (server/stages.ts).
-  const outbox = outboxOf(platform, token, server ? () => gate.allowed() && server.loaded() : gate.allowed, state, keep, report, warn);
+  const outbox = outboxOf(platform, token, server ? () => gate.allowed() && server.loaded() : gate.allowed, state, beacon, keep, report, warn);
   if (server) server.attach(outbox);
   let clock: ReturnType<typeof setInterval> | undefined;
   const configure = () => {
@@ -81,9 +85,8 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
     outbox.configure(config.batch_size, config.batch_flush_interval_ms, config.max_queued_events, config.batch_request_timeout_ms);
   };
   configure();
-  const beacon = (endpoint: Endpoint, item: object) => !!platform.beacon && platform.beacon(endpointUrl(state.transport, endpoint), encode([item], state.transport.format));
   const disabled = (event: string) => state.disabled === true || state.disabled.indexOf(event) >= 0;
-  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon, batching: () => state.batching, server, warn });
+  const pipeline = createPipeline({ token, config, gate, identity, outbox, hooks, platform, disabled, beacon: (endpoint, item) => !!beacon && beacon(endpoint, [item]), batching: () => state.batching, server, warn });
   const people = peopleApi(identity.target, pipeline.update, warn);
   const calls = identityCalls({ identity, hooks, track: pipeline.track, setOnce: (p) => people.set_once(p), warn });
   let announce: (data: unknown) => void = noop;

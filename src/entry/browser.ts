@@ -10,6 +10,7 @@ import { deviceProperties } from './device';
 import { listen, onUrlChange } from './navigation';
 import { referringDomain } from '../attribution';
 import { P } from '../intrinsics';
+import { noop } from '../config';
 import type { StoreFailure } from '../storage/types';
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'yes';
@@ -55,7 +56,7 @@ function lease(token: string) {
     hold: (tab: string) =>
       new P<void>((resolve) => {
         setTimeout(resolve, 1000);
-        locks!.request(prefix + tab, () => (resolve(), new P<void>(() => undefined))).catch(() => resolve());
+        locks!.request(prefix + tab, () => (resolve(), new P<void>(noop))).catch(() => resolve());
       }),
     alive: async () => {
       const { held = [] } = await locks!.query().catch(() => ({ held: [] as LockInfo[] }));
@@ -141,7 +142,7 @@ const platform: Platform = {
   onUrlChange: (listener) => onUrlChange(listener, () => (fresh = false)),
   listen,
   channel(name, receive) {
-    if (typeof BroadcastChannel !== 'function') return () => undefined;
+    if (typeof BroadcastChannel !== 'function') return noop;
     const ch = new BroadcastChannel(name);
     ch.onmessage = (e: MessageEvent) => receive(e.data);
     // Where the browser build runs in Node (jsdom set-ups, SSR tests) the channel must not keep the process alive.

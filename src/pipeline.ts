@@ -100,7 +100,9 @@ export function createPipeline(x: PipelineParts) {
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
-    const purpose = (purposesIn(config, options && options.purpose !== undefined ? options.purpose : config.purposes[0], `track("${event}")`, x.warn) || [])[0];
+    // Without a purpose the event serves the first one (checked when configured): no per-call check.
+    const given = options && options.purpose;
+    const purpose = given === undefined ? config.purposes[0] : (purposesIn(config, given, `track("${event}")`, x.warn) || [])[0];
     if (!purpose) return void (typeof callback === 'function' && callback(0));
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
@@ -108,14 +110,19 @@ export function createPipeline(x: PipelineParts) {
       gate.wait(() => track(event, kept, optionsOrCallback, cb), callback);
       return undefined;
     }
-    if (!gate.admit(`track("${event}")`, callback, purpose)) return undefined;
+    // The refusal's label is only built for a refusal: the allowed path stays free of it.
+    if (!gate.allowed(purpose) && !gate.admit(`track("${event}")`, callback, purpose)) return undefined;
     const skip = (options && options.skip_hooks) || !hooks.any();
-    const asked = skip ? [event, props] : hooks.run('before_track', event, props);
-    if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
-    const built = buildEvent(shared(), asked[0], asked[1], {
+    if (!skip) {
+      const asked = hooks.run('before_track', event, props);
+      if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
+      event = asked[0];
+      props = asked[1];
+    }
+    const built = buildEvent(shared(), event, props, {
       time: now(),
       insertId: nextInsertId(),
-      duration: options && options.person ? undefined : identity.duration(asked[0]),
+      duration: options && options.person ? undefined : identity.duration(event),
       person: options && options.person,
       server: x.server,
       blacklist: Array.isArray(config.property_blacklist) ? config.property_blacklist : [],

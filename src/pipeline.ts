@@ -56,27 +56,8 @@ const done = (callback: Callback | undefined, verbose: boolean): Done | undefine
  */
 export function createPipeline(x: PipelineParts) {
   const { token, config, gate, identity, outbox, hooks, platform } = x;
-  const context = platform.context();
   const nextInsertId = insertIds();
-  let base: Properties | undefined;
-  let baseSize = 0;
-  let version = -1;
-  let page: Properties | undefined;
-
-  /** What every event shares, rebuilt only when the identity, its super properties or the page changed. */
-  const shared = (): Properties => {
-    const now = platform.page();
-    if (!base || version !== identity.version || page !== now) {
-      const url = String(now.$current_url || '');
-      const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
-      base = baseProperties(token, [context, now, marketing], identity.profile, identity.session);
-      baseSize = Object.keys(base).length;
-      if (baseSize >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);
-      version = identity.version;
-      page = now;
-    }
-    return base;
-  };
+  const shared = sharedProperties(x);
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
   const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
@@ -119,14 +100,15 @@ export function createPipeline(x: PipelineParts) {
       event = asked[0];
       props = asked[1];
     }
-    const built = buildEvent(shared(), event, props, {
+    const base = shared();
+    const built = buildEvent(base.properties, event, props, {
       time: now(),
       insertId: nextInsertId(),
       duration: options && options.person ? undefined : identity.duration(event),
       person: options && options.person,
       server: x.server,
       blacklist: Array.isArray(config.property_blacklist) ? config.property_blacklist : [],
-      baseSize,
+      baseSize: base.size,
       warn: x.warn,
     });
     // Where a site has more than one purpose, each event says which it serves (a withdrawal drops it by this).
@@ -145,6 +127,27 @@ export function createPipeline(x: PipelineParts) {
   };
 
   return { track, update };
+}
+
+/** What every event shares, rebuilt only when the identity, its super properties or the page changed. */
+function sharedProperties(x: PipelineParts): () => { properties: Properties; size: number } {
+  const { config, identity, platform } = x;
+  const context = platform.context();
+  let base = { properties: {} as Properties, size: 0 };
+  let version = -1;
+  let page: Properties | undefined;
+  return () => {
+    const now = platform.page();
+    if (version === identity.version && page === now) return base;
+    const url = String(now.$current_url || '');
+    const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
+    const properties = baseProperties(x.token, [context, now, marketing], identity.profile, identity.session);
+    base = { properties, size: Object.keys(properties).length };
+    if (base.size >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);
+    version = identity.version;
+    page = now;
+    return base;
+  };
 }
 
 /** A hook's event, made safe to send again: a name and sanitised properties, or nothing. */

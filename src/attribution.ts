@@ -17,13 +17,12 @@ export function param(url: string, key: string): string {
   }
 }
 
-/** The `keys` `url` carries (with `missing` for the others, when given). */
-export function params(url: string, keys: readonly string[], missing?: null): Properties {
+/** The `keys` `url` carries. */
+export function params(url: string, keys: readonly string[]): Properties {
   const out: Properties = {};
   for (const key of keys) {
     const v = param(url, key);
     if (v) out[key] = v;
-    else if (missing === null) out[key] = null;
   }
   return out;
 }

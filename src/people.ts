@@ -84,8 +84,9 @@ export function groupApi(key: string, id: string | number, update: Update, warn:
   const name = propName(key);
   const gid = groupId(id);
   const target = () => (name && gid !== undefined ? { $group_key: name, $group_id: gid } : undefined);
-  const { set, set_once, union, unset, remove, delete: del } = operations('groups', target, update, warn);
-  return { set, set_once, union, unset, remove, delete: del };
+  // mixpanel-browser's groups have no append or increment.
+  const { append, increment, ...ops } = operations('groups', target, update, warn);
+  return ops;
 }
 
 /** A group id: text of 1 to 255 characters or a finite number; `undefined` otherwise. */

@@ -31,10 +31,10 @@ export function params(url: string, keys: readonly string[]): Properties {
 export const referringDomain = (referrer: string): string => referrer.split('/')[2] || '';
 
 const ENGINES: Array<[RegExp, string]> = [
-  [/^https?:\/\/(.*)google\.([^/?]*)/, 'google'],
-  [/^https?:\/\/(.*)bing\.com/, 'bing'],
-  [/^https?:\/\/(.*)yahoo\.com/, 'yahoo'],
-  [/^https?:\/\/(.*)duckduckgo\.com/, 'duckduckgo'],
+  [/^https?:\/\/.*google\./, 'google'],
+  [/^https?:\/\/.*bing\.com/, 'bing'],
+  [/^https?:\/\/.*yahoo\.com/, 'yahoo'],
+  [/^https?:\/\/.*duckduckgo\.com/, 'duckduckgo'],
 ];
 
 /** `$search_engine` and `mp_keyword` (`q`, or `p` for Yahoo) of a search engine referrer. */
@@ -66,18 +66,18 @@ export interface MarketingOptions {
  * person's profile once (all ten `initial_utm_*`, the absent ones `null`: UTMs act as a tuple).
  */
 export function landing(who: Attributed, o: MarketingOptions, url: string, referrer: string): void {
+  const utm = params(url, UTM);
   who.register(searchInfo(referrer));
   if (o.store_google) {
     if (o.stop_utm_persistence) for (const key of UTM) who.unregister(key);
-    else who.register(params(url, UTM));
+    else who.register(utm);
   }
   if (o.save_referrer) {
     who.register({ $initial_referrer: referrer || '$direct', $initial_referring_domain: referringDomain(referrer) || '$direct' }, undefined, { dflt: '' });
   }
-  const utm = params(url, UTM);
   if (!o.skip_first_touch_marketing && Object.keys(utm).length) {
     const first: Properties = {};
-    for (const key of UTM) first['initial_' + key] = utm[key] === undefined ? null : utm[key];
+    for (const key of UTM) first['initial_' + key] = utm[key] || null;
     who.register({ __first_touch: first }, undefined, { dflt: undefined });
   }
 }

@@ -49,7 +49,7 @@ function putSupers(profile: Profile, session: Properties, props: unknown, option
   for (const name in clean) {
     if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
     target[name] = clean[name];
-    if (o.days !== undefined && o.days > 0) expires[name] = now() + o.days * 864e5;
+    if (o.days! > 0) expires[name] = now() + o.days! * 864e5;
     else delete expires[name];
   }
   return persistent;
@@ -131,7 +131,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       changed(putSupers(profile, session, props, options, once));
     },
     unregister(name: string, options?: RegisterOptions | null) {
-      const persistent = !(options && options.persistent === false);
+      const persistent = (options || {}).persistent !== false;
       delete (persistent ? profile : session)[name];
       if (persistent) delete expiries(profile)[name];
       changed(persistent);

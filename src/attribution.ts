@@ -30,19 +30,17 @@ export function params(url: string, keys: readonly string[]): Properties {
 /** The host part of a referrer, as mixpanel-browser takes it (`''` when there is none). */
 export const referringDomain = (referrer: string): string => referrer.split('/')[2] || '';
 
-const ENGINES: Array<[RegExp, string]> = [
-  [/^https?:\/\/.*google\./, 'google'],
-  [/^https?:\/\/.*bing\.com/, 'bing'],
-  [/^https?:\/\/.*yahoo\.com/, 'yahoo'],
-  [/^https?:\/\/.*duckduckgo\.com/, 'duckduckgo'],
-];
+/** mixpanel-browser's search engines, in its order; the group is the engine's name. */
+const ENGINES = [/^https?:\/\/.*(google)\./, /^https?:\/\/.*(bing)\.com/, /^https?:\/\/.*(yahoo)\.com/, /^https?:\/\/.*(duckduckgo)\.com/];
 
 /** `$search_engine` and `mp_keyword` (`q`, or `p` for Yahoo) of a search engine referrer. */
 export function searchInfo(referrer: string): Properties {
-  const found = ENGINES.find(([re]) => re.test(referrer));
+  const found = ENGINES.map((re) => re.exec(referrer)).find((m) => m);
   if (!found) return {};
+  const info: Properties = { $search_engine: found[1] };
   const keyword = param(referrer, found[1] === 'yahoo' ? 'p' : 'q');
-  return keyword ? { $search_engine: found[1], mp_keyword: keyword } : { $search_engine: found[1] };
+  if (keyword) info.mp_keyword = keyword;
+  return info;
 }
 
 /** The parts of the identity the landing page writes to (through `register`, so nothing is stored before consent). */

@@ -31,8 +31,8 @@ export function distinctId(id: unknown): string | undefined {
   return typeof s === 'string' && s && text(s) === s && DISALLOWED.indexOf(s.trim().toLowerCase()) < 0 ? s : undefined;
 }
 
-/** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
 /** Who the profile is: set by identify, alias and reset only, never as a super property or group key. */
 export const OWN_IDS = ['distinct_id', '$device_id', '$user_id'];
 
+/** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
 export const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;

@@ -18,14 +18,12 @@ function Bag() {}
 Bag.prototype = Object.prototype;
 export const bag = (): Properties => new (Bag as unknown as new () => Properties)();
 
-type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
-/** Checked once; then called as a method, which V8 runs as a builtin (a `.call` on a saved copy costs 4x more). */
-const NATIVE = typeof (String.prototype as Partial<WellFormed>).isWellFormed === 'function';
+/** Any surrogate. Most strings have none, and in Chromium this test is twice as fast as `isWellFormed()`. */
+const SURROGATE = /[\ud800-\udfff]/;
 
 /** A lone surrogate is not valid Unicode (nor valid UTF-8 on the wire): U+FFFD instead. */
 function wellFormed(s: string): string {
-  if (NATIVE) return (s as WellFormed).isWellFormed() ? s : (s as WellFormed).toWellFormed();
-  if (!/[\ud800-\udfff]/.test(s)) return s;
+  if (!SURROGATE.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -93,7 +93,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
       if (failure) throw failure instanceof HeedError ? failure : new HeedError('flush failed', undefined, { cause: failure });
     },
     beacon: () => void (o.beacon && (!s.allowed || s.allowed()) && beaconAll(s, o.beacon)),
-    restore: () => restore(s),
+    // Adopt the batches earlier pages or closed tabs left (see handoff.ts) and send them.
+    async restore() {
+      const taken = await adopt(s, () => s.persist.epoch);
+      for (const b of taken) s.queue.unshift(b), (s.count += b.p.length);
+      if (taken.length) schedule(s, 0);
+    },
     start: () => void (s.queue.length && schedule(s, 0)),
     resume: () => void (s.queue.length && !s.timer && schedule(s, 0)),
     drop(match, why) {
@@ -214,11 +219,4 @@ function evict(s: State): void {
     if (oldest.p.length) s.persist.mark(oldest);
     else s.forget(oldest);
   }
-}
-
-/** Adopt the batches earlier pages or closed tabs left (see handoff.ts) and send them. */
-async function restore(s: State): Promise<void> {
-  const taken = await adopt(s, () => s.persist.epoch);
-  for (const b of taken) s.queue.unshift(b), (s.count += b.p.length);
-  if (taken.length) schedule(s, 0);
 }

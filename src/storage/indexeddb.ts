@@ -1,4 +1,4 @@
-import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { withAsyncFallback } from './fallback';
 import { unprefixed } from './prefix';
 import { P } from '../intrinsics';
@@ -42,29 +42,28 @@ const DEFAULT_STORE = 'outbox';
  */
 export function idbStore<V>(prefix: string, onFailure?: StoreFailure, names: IdbNames = {}): AsyncStore<V> {
   let connection: UseStore | undefined;
-  const use = (): UseStore => {
-    if (connection) return connection;
-    const open = createStore(names.db ?? DEFAULT_DB, names.store ?? DEFAULT_STORE);
-    const current: UseStore = (mode, callback) =>
-      open(mode, (objectStore) => {
-        const database = objectStore.transaction.db;
-        database.onversionchange = () => {
-          database.close();
-          if (connection === current) connection = undefined;
-        };
-        return callback(objectStore);
-      });
-    return (connection = current);
+  const run = <T>(mode: IDBTransactionMode, op: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
+    const current = (connection ??= createStore(names.db ?? DEFAULT_DB, names.store ?? DEFAULT_STORE));
+    return current(mode, (store) => {
+      const database = store.transaction.db;
+      database.onversionchange = () => {
+        database.close();
+        if (connection === current) connection = undefined;
+      };
+      return op(store);
+    });
   };
+  // A write resolves once its transaction commits, as idb-keyval's own `set` and `del` do.
+  const write = (op: (store: IDBObjectStore) => void) => run('readwrite', (store) => (op(store), promisifyRequest(store.transaction)));
 
   return withAsyncFallback<V>(
     'indexedDB',
     {
-      get: (key) => get<V>(prefix + key, use()),
-      set: (key, value) => set(prefix + key, value, use()),
-      remove: (key) => del(prefix + key, use()),
+      get: (key) => run('readonly', (store) => promisifyRequest<V | undefined>(store.get(prefix + key))),
+      set: (key, value) => write((store) => store.put(value, prefix + key)),
+      remove: (key) => write((store) => store.delete(prefix + key)),
       keys: async () =>
-        unprefixed((await keys(use())).filter((key): key is string => typeof key === 'string'), prefix),
+        unprefixed((await run('readonly', (store) => promisifyRequest(store.getAllKeys()))).filter((key): key is string => typeof key === 'string'), prefix),
     },
     onFailure,
   );

@@ -53,17 +53,36 @@ export function idbStore<V>(prefix: string, onFailure?: StoreFailure, names: Idb
       return op(store);
     });
   };
-  // A write resolves once its transaction commits, as idb-keyval's own `set` and `del` do.
-  const write = (op: (store: IDBObjectStore) => void) => run('readwrite', (store) => (op(store), promisifyRequest(store.transaction)));
+  // Writes asked in one task share one transaction (the outbox writes up to 20 batches at once, and
+  // each transaction costs the main thread more than its puts); each resolves once that one
+  // commits, as idb-keyval's own `set` does. A read first starts the writes asked before it.
+  let pending: Array<[op: (store: IDBObjectStore) => void, done: () => void, failed: (e: unknown) => void]> = [];
+  const commit = () => {
+    const group = pending;
+    pending = [];
+    if (!group.length) return;
+    let written: Promise<unknown>;
+    try {
+      written = run('readwrite', (store) => (group.forEach(([op]) => op(store)), promisifyRequest(store.transaction)));
+    } catch (e) {
+      written = P.reject(e); // no indexedDB at all: idb-keyval throws at once
+    }
+    written.then(() => group.forEach(([, done]) => done()), (e: unknown) => group.forEach(([, , failed]) => failed(e)));
+  };
+  const write = (op: (store: IDBObjectStore) => void) =>
+    new P<void>((done, failed) => {
+      if (pending.push([op, done, failed]) === 1) P.resolve().then(commit);
+    });
+  const read = <T>(op: (store: IDBObjectStore) => Promise<T>) => (commit(), run('readonly', op));
 
   return withAsyncFallback<V>(
     'indexedDB',
     {
-      get: (key) => run('readonly', (store) => promisifyRequest<V | undefined>(store.get(prefix + key))),
+      get: (key) => read((store) => promisifyRequest<V | undefined>(store.get(prefix + key))),
       set: (key, value) => write((store) => store.put(value, prefix + key)),
       remove: (key) => write((store) => store.delete(prefix + key)),
       keys: async () =>
-        unprefixed((await run('readonly', (store) => promisifyRequest(store.getAllKeys()))).filter((key): key is string => typeof key === 'string'), prefix),
+        unprefixed((await read((store) => promisifyRequest(store.getAllKeys()))).filter((key): key is string => typeof key === 'string'), prefix),
     },
     onFailure,
   );

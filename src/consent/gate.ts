@@ -97,18 +97,13 @@ export function createGate(warn: (message: string) => void) {
   const listeners = createListeners(warn);
 
   /** One purpose's status: the hold on it, else the decision's. */
-  const of = (p: string | undefined): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
-  /** Each purpose's status; `'granted'` overall while any purpose is granted, else `'pending'` while any waits. */
-  const each = (): PurposeStatuses => {
-    const all = purposes ? purposes.statuses() : {};
-    for (const p in all) all[p] = hold.state(p) || all[p];
-    return all;
-  };
+  const of = (p?: string): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
+  const each = (): PurposeStatuses => (purposes ? purposes.statuses(of) : {});
+  /** Overall: `'granted'` while any purpose is granted, else `'pending'` while any waits. */
   const status = (purpose?: string): ConsentStatus => {
     try {
-      if (purpose !== undefined || !purposes || hold.state()) return of(purpose);
-      const e = each();
-      const all = Object.keys(e).map((p) => e[p]);
+      if (purpose !== undefined || !purposes) return of(purpose); // a full hold holds each purpose too
+      const all = Object.values(each());
       return all.indexOf('granted') >= 0 ? 'granted' : all.indexOf('pending') >= 0 ? 'pending' : 'denied';
     } catch {
       return 'pending';

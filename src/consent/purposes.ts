@@ -131,7 +131,7 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
 
 /** Which purposes a call names: all without an argument; `undefined` (and a warning) when one is unknown. */
 export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
-  const list = given === undefined ? config.purposes : typeof given === 'string' ? [given] : given;
-  if (Array.isArray(list) && list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list.slice();
+  const list: string[] = [].concat((given === undefined ? config.purposes : given) as never);
+  if (list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list;
   warn(`${what}: unknown purpose ${stringify(given)}`);
 }

@@ -100,7 +100,8 @@ export function createPipeline(x: PipelineParts) {
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
-    const purpose = (purposesIn(config, options && options.purpose !== undefined ? options.purpose : config.purposes[0], `track("${event}")`, x.warn) || [])[0];
+    // No purpose named: purposesIn gives every purpose, and the first (the default) serves.
+    const purpose = (purposesIn(config, options && options.purpose, `track("${event}")`, x.warn) || [])[0];
     if (!purpose) return void (typeof callback === 'function' && callback(0));
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.

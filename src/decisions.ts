@@ -70,6 +70,7 @@ export function createDecisions(d: DecisionParts) {
       const list = purposesIn(config, given, 'consent.grant', warn);
       if (!list) return;
       const returning = consent.decision() === '1';
+      consent.set('1'); // first: the record sees the grant
       const record = purposes.decide(list, 'granted', options);
       purposes.save();
       gate.decide(true, returning);

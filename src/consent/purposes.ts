@@ -70,7 +70,7 @@ export function createPurposes(o: PurposeParts) {
    * all (more than one purpose, a max age or a notice); else remove them.
    */
   const save = () => {
-    if ((!c.purposes[1] && !age() && !notice()) || !any('granted')) return o.flag.remove(key);
+    if ((c.purposes.length < 2 && !age() && !notice()) || !any('granted')) return o.flag.remove(key);
     let text: string;
     while (encodeURIComponent((text = stringify(kept))).length > CHARS && kept.r.length > 1) kept.r.shift();
     o.flag.set(key, text);
@@ -95,11 +95,10 @@ export function createPurposes(o: PurposeParts) {
       if (d === '1') save();
       else forget();
     },
-    /** Take one decision for `list` into memory and the records (a grant sets the flag first, so its record sees it); returns its record. */
+    /** Take one decision for `list` into memory and the records; returns its record. */
     decide(list: readonly string[], answer: Answer[0], options: { source?: ConsentSource; consentString?: string }): ConsentRecord {
       const time = now();
       for (const p of list) kept.a[p] = [answer, time, notice()];
-      if (answer === 'granted') o.consent.set('1');
       const record: ConsentRecord = { source: options.source || 'api', time, purposes: statuses(), notice: notice() || undefined, consentString: options.consentString };
       kept.r = kept.r.concat(record).slice(-RECORDS);
       return record;

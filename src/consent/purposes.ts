@@ -112,8 +112,8 @@ export function createPurposes(o: PurposeParts) {
 export type Purposes = ReturnType<typeof createPurposes>;
 
 /** Each purpose option's test: a value that fails is reported and replaced by its default (at init and on `set_config`). */
-const OPTIONS: Array<[name: 'purposes' | 'consent_max_age_days' | 'consent_notice_version', ok: (v: any) => unknown]> = [
-  ['purposes', (p: unknown[]) => Array.isArray(p) && p.length && p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)],
+const OPTIONS: Array<[name: 'purposes' | 'consent_max_age_days' | 'consent_notice_version', ok: (v: unknown) => unknown]> = [
+  ['purposes', (p) => Array.isArray(p) && p.length && p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)],
   ['consent_max_age_days', (d) => typeof d === 'number' && d >= 0 && d < Infinity],
   ['consent_notice_version', (v) => typeof v === 'string'],
 ];
@@ -130,6 +130,7 @@ export function checkPurposeOptions(config: Config, warn: (m: string) => void): 
 
 /** Which purposes a call names: all without an argument; `undefined` (and a warning) when one is unknown. */
 export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
+  // A name or a list of names (concat takes both), as a copy.
   const list: string[] = [].concat((given === undefined ? config.purposes : given) as never);
   if (list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list;
   warn(`${what}: unknown purpose ${stringify(given)}`);

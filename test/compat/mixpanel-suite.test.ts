@@ -448,6 +448,15 @@ describe('mixpanel.alias', () => {
     expect(heed.get_property('__alias')).toBe('new-id');
   });
 
+  // mixpanel.alias(alias, original): $create_alias names the given original
+  it('alias(alias, original) sends the original as distinct_id and keeps the current id', () => {
+    const heed = start();
+    const old = heed.get_distinct_id();
+    const ev = heed.alias('a1', 'orig') as { properties: Record<string, unknown> };
+    expect([ev.properties.distinct_id, ev.properties.alias]).toEqual(['orig', 'a1']);
+    expect(heed.get_distinct_id()).toBe(old);
+  });
+
   // "aliasing same ID returns error code"
   it('aliasing the current distinct_id returns -1', () => {
     const heed = start();
@@ -745,6 +754,19 @@ describe('groups', () => {
     expect(start().track_with_groups('event', { key: 'value1' }, { key: 'value2' })!.properties.key).toBe('value2');
   });
 
+  // mixpanel.group: the other operations' payloads (2.82's shapes)
+  it('get_group(key, id) set_once, union, unset, remove and delete return Mixpanel’s group payloads', () => {
+    const g = start().get_group('company', 'acme');
+    const target = { $token: TOKEN, $group_key: 'company', $group_id: 'acme' };
+    expect([g.set_once('a', 1), g.union('u', 'x'), g.unset('z'), g.remove('u', 'x'), g.delete()]).toEqual([
+      { ...target, $set_once: { a: 1 } },
+      { ...target, $union: { u: ['x'] } },
+      { ...target, $unset: ['z'] },
+      { ...target, $remove: { u: 'x' } },
+      { ...target, $delete: '' },
+    ]);
+  });
+
   // mixpanel.group.set "kv style api" (2.82 names the id $group_id)
   it('get_group(key, id).set(k, v) returns $group_key, $group_id, $token and $set', () => {
     const gs = start().get_group('company', 'mixpanel').set('key', 'value')!;
@@ -880,6 +902,22 @@ describe('GDPR', () => {
     expect(await outcome(heed, track)).toEqual([0]);
     heed.opt_in_tracking();
     expect(await outcome(heed, track)).toEqual([1]);
+  });
+
+  // "tracking is disabled by opt-out as default": has_opted_out_tracking() is true, though heed
+  // stores no '0' flag before a decision (README difference; mixpanel-browser writes it)
+  it('opt_out_tracking_by_default: has_opted_out_tracking() is true and no flag is stored', () => {
+    const heed = start({ opt_out_tracking_by_default: true });
+    expect([heed.has_opted_out_tracking(), heed.has_opted_in_tracking()]).toEqual([true, false]);
+    expect(localStorage.getItem(FLAG)).toBeNull();
+  });
+
+  // mixpanel-js gdpr: opt_in_tracking({track}) calls the given function with the $opt_in event
+  it('opt_in_tracking({track: fn}) calls fn with "$opt_in"', () => {
+    const heed = start({ opt_out_tracking_by_default: true });
+    const seen: string[] = [];
+    heed.opt_in_tracking({ track: (event) => void seen.push(event) });
+    expect(seen).toEqual(['$opt_in']);
   });
 
   // "tracking is disabled by mp_optout cookie" / "enabled by mp_optout followed by opt-in"

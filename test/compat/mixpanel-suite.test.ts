@@ -6,7 +6,7 @@
  * consent-first rules), the test asserts heed's documented behaviour and says so.
  */
 import { createHeed, type Heed, type InitConfig } from '../../src/entry/browser';
-import { cookies, localEntries, patch } from '../helpers/browser';
+import { cookies, localEntries, patch, signal } from '../helpers/browser';
 import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'compatTok';
@@ -918,6 +918,36 @@ describe('GDPR', () => {
     const seen: string[] = [];
     heed.opt_in_tracking({ track: (event) => void seen.push(event) });
     expect(seen).toEqual(['$opt_in']);
+  });
+
+  // gdpr-utils optIn "should track an event recording the opt-in action" (custom name and properties)
+  it('opt_in_tracking({track, track_event_name, track_properties}) calls track once with them', () => {
+    const heed = start({ opt_out_tracking_by_default: true });
+    const calls: unknown[][] = [];
+    heed.opt_in_tracking({ track: (...args) => void calls.push(args), track_event_name: 'єνєηт', track_properties: { '𝖕𝖗𝖔𝖕': '𝓿𝓪𝓵' } });
+    expect(calls).toEqual([['єνєηт', { '𝖕𝖗𝖔𝖕': '𝓿𝓪𝓵' }]]);
+  });
+
+  // gdpr-utils "shouldn't set cookies for any other tokens", with gdpr-utils' odd tokens
+  it('a decision is per token: another token’s flag and status are untouched', () => {
+    const odd = 'Ƭ Ө K Σ П';
+    const heed = start({}, odd);
+    const other = start({}, 'y^0M0RJnZq#9WE!Si*1tPZmtdcODB$%c');
+    heed.opt_out_tracking();
+    expect(localStorage.getItem(`__mp_opt_in_out_${odd}`)).toBe('0');
+    expect(localStorage.getItem('__mp_opt_in_out_y^0M0RJnZq#9WE!Si*1tPZmtdcODB$%c')).toBeNull();
+    expect([heed.has_opted_out_tracking(), other.has_opted_out_tracking()]).toEqual([true, false]);
+  });
+
+  // gdpr-utils hasOptedOut "should return 'true' if the user has navigator.doNotTrack flag set"
+  // and "... but ignoreDnt is true". README difference: an explicit opt-in wins over DNT.
+  it('Do Not Track counts as opted out unless ignore_dnt; an explicit opt-in wins (documented)', () => {
+    signal('navigator', 'doNotTrack', '1');
+    expect(start().has_opted_out_tracking()).toBe(true);
+    expect(start({ ignore_dnt: true }, 'dntTok').has_opted_out_tracking()).toBe(false);
+    const heed = start({}, 'optinTok');
+    heed.opt_in_tracking();
+    expect(heed.has_opted_out_tracking()).toBe(false);
   });
 
   // "tracking is disabled by mp_optout cookie" / "enabled by mp_optout followed by opt-in"

@@ -556,6 +556,14 @@ describe('mixpanel.people.set', () => {
   });
 
 
+  // mixpanel-people unit "queues dates in the encoded format and leaves the caller's object alone"
+  it('set encodes a Date as YYYY-MM-DDTHH:MM:SS (UTC) and leaves the caller’s object alone', () => {
+    const created = new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
+    const props = { created };
+    expect(start().people.set(props)!.$set).toMatchObject({ created: '2020-01-02T03:04:05' });
+    expect(props.created).toBe(created);
+  });
+
   // "set_once (basic functionality)"
   it('set_once returns $set_once with a single value, an object, and the identified target', () => {
     const heed = start();

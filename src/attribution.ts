@@ -17,13 +17,12 @@ export function param(url: string, key: string): string {
   }
 }
 
-/** The `keys` `url` carries (with `missing` for the others, when given). */
-export function params(url: string, keys: readonly string[], missing?: null): Properties {
+/** The `keys` `url` carries. */
+export function params(url: string, keys: readonly string[]): Properties {
   const out: Properties = {};
   for (const key of keys) {
     const v = param(url, key);
     if (v) out[key] = v;
-    else if (missing === null) out[key] = null;
   }
   return out;
 }
@@ -31,19 +30,17 @@ export function params(url: string, keys: readonly string[], missing?: null): Pr
 /** The host part of a referrer, as mixpanel-browser takes it (`''` when there is none). */
 export const referringDomain = (referrer: string): string => referrer.split('/')[2] || '';
 
-const ENGINES: Array<[RegExp, string]> = [
-  [/^https?:\/\/(.*)google\.([^/?]*)/, 'google'],
-  [/^https?:\/\/(.*)bing\.com/, 'bing'],
-  [/^https?:\/\/(.*)yahoo\.com/, 'yahoo'],
-  [/^https?:\/\/(.*)duckduckgo\.com/, 'duckduckgo'],
-];
+/** mixpanel-browser's search engines, in its order; the group is the engine's name. */
+const ENGINES = [/^https?:\/\/.*(google)\./, /^https?:\/\/.*(bing)\.com/, /^https?:\/\/.*(yahoo)\.com/, /^https?:\/\/.*(duckduckgo)\.com/];
 
 /** `$search_engine` and `mp_keyword` (`q`, or `p` for Yahoo) of a search engine referrer. */
 export function searchInfo(referrer: string): Properties {
-  const found = ENGINES.find(([re]) => re.test(referrer));
+  const found = ENGINES.map((re) => re.exec(referrer)).find((m) => m);
   if (!found) return {};
+  const info: Properties = { $search_engine: found[1] };
   const keyword = param(referrer, found[1] === 'yahoo' ? 'p' : 'q');
-  return keyword ? { $search_engine: found[1], mp_keyword: keyword } : { $search_engine: found[1] };
+  if (keyword) info.mp_keyword = keyword;
+  return info;
 }
 
 /** The parts of the identity the landing page writes to (through `register`, so nothing is stored before consent). */
@@ -67,18 +64,18 @@ export interface MarketingOptions {
  * person's profile once (all ten `initial_utm_*`, the absent ones `null`: UTMs act as a tuple).
  */
 export function landing(who: Attributed, o: MarketingOptions, url: string, referrer: string): void {
+  const utm = params(url, UTM);
   who.register(searchInfo(referrer));
   if (o.store_google) {
     if (o.stop_utm_persistence) for (const key of UTM) who.unregister(key);
-    else who.register(params(url, UTM));
+    else who.register(utm);
   }
   if (o.save_referrer) {
     who.register({ $initial_referrer: referrer || '$direct', $initial_referring_domain: referringDomain(referrer) || '$direct' }, undefined, { dflt: '' });
   }
-  const utm = params(url, UTM);
   if (!o.skip_first_touch_marketing && Object.keys(utm).length) {
     const first: Properties = {};
-    for (const key of UTM) first['initial_' + key] = utm[key] === undefined ? null : utm[key];
+    for (const key of UTM) first['initial_' + key] = utm[key] || null;
     who.register({ __first_touch: first }, undefined, { dflt: undefined });
   }
 }

@@ -69,13 +69,12 @@ export function createDecisions(d: DecisionParts) {
     grant(given: unknown, options: GrantOptions) {
       const list = purposesIn(config, given, 'consent.grant', warn);
       if (!list) return;
-      const source = options.source || 'api';
       const returning = consent.decision() === '1';
-      consent.set('1');
-      const record = purposes.decide(list, 'granted', source, options.consentString);
+      consent.set('1'); // first: the record sees the grant
+      const record = purposes.decide(list, 'granted', options);
       purposes.save();
       gate.decide(true, returning);
-      allowed(source);
+      allowed(record.source);
       announce('1');
       const track = options.track;
       if (track === false) return;
@@ -87,28 +86,24 @@ export function createDecisions(d: DecisionParts) {
     deny(given: unknown, options: DenyOptions) {
       const list = purposesIn(config, given, 'consent.deny', warn);
       if (!list) return;
-      const source = options.source || 'api';
-      const open = purposes.granted().length > 0; // before this "no": the profile can still be deleted
-      purposes.decide(list, 'denied', source, options.consentString);
-      if (purposes.granted().length) {
-        consent.set('1'); // some purpose granted: Mixpanel's '1', and the answers beside it
-        purposes.save();
+      const open = purposes.any('granted'); // before this "no": the profile can still be deleted
+      const { source } = purposes.decide(list, 'denied', options);
+      if (purposes.any('granted')) {
+        purposes.set('1'); // some purpose granted: Mixpanel's '1', and the answers beside it
         sweep();
         gate.emit(source);
         announce('1');
-      } else if (open || config.purposes.every((p) => purposes.status(p) === 'denied')) {
+      } else if (open || !purposes.any('pending')) {
         // No purpose granted any more: the opt-out of today, the flag its only trace.
         gate.decide(false);
         if (options.delete_user !== false && open && identity.profile.$user_id !== undefined) d.deleteProfile();
-        consent.set('0');
-        purposes.forget();
+        purposes.set('0');
         forget(options.clear_persistence !== false, source);
         announce('0');
       } else gate.emit(source); // a "no" while the rest is not yet asked: kept in memory only
     },
     clear() {
-      consent.set(undefined);
-      purposes.forget();
+      purposes.set(undefined);
       // No decision may still mean "allowed" (no default opt-out, no signal): keep the identity then.
       if (gate.allowed()) allowed('api');
       else forget(true, 'api');

@@ -1,6 +1,6 @@
 import type { Properties, PropertyValue } from './types';
 import { LIB_VERSION } from './config';
-import { MAX_KEYS, copyProps, text } from './properties';
+import { MAX_KEYS, bag, copyProps, text } from './properties';
 import { INSERT_ID, distinctId } from './identity/ids';
 import { show } from './intrinsics';
 
@@ -17,7 +17,7 @@ export interface MixpanelEvent {
  */
 export function baseProperties(token: string, sources: Properties[], profile: Properties, session: Properties): Properties {
   // One object filled by for-in loops: spreads of several objects cost several times more in V8.
-  const p: Properties = {};
+  const p = bag();
   let room = BASE_KEYS;
   const put = (key: string, v: Properties[string]) => (key in p || room-- > 0 ? (p[key] = v) : undefined);
   for (const source of sources) for (const key in source) put(key, source[key]);
@@ -62,22 +62,24 @@ const validTime = (t: unknown, now: number): t is number => {
 
 /** The caller's reserved properties that Mixpanel would refuse: heed's own value (`who`'s ids) instead. */
 function reserved(p: Properties, who: Properties, o: EventOptions): void {
-  const fix = (key: string, ok: boolean, value: PropertyValue | undefined) => {
-    if (ok) return;
-    if (o.warn) o.warn(`${key} ${show(p[key])} is not usable; heed's own is sent`);
-    p[key] = value;
-  };
-  if (p.distinct_id !== who.distinct_id) fix('distinct_id', distinctId(p.distinct_id) === p.distinct_id, who.distinct_id);
-  if (p.$user_id !== who.$user_id) fix('$user_id', distinctId(p.$user_id) === p.$user_id, who.$user_id);
+  // The usual event sets none of them: each check is one comparison until a caller's value differs.
+  if (p.distinct_id !== who.distinct_id && distinctId(p.distinct_id) !== p.distinct_id) fix(p, 'distinct_id', who.distinct_id, o);
+  if (p.$user_id !== who.$user_id && distinctId(p.$user_id) !== p.$user_id) fix(p, '$user_id', who.$user_id, o);
   if (p.time === undefined) p.time = o.time;
-  else fix('time', validTime(p.time, o.time), o.time);
-  if (p.$insert_id === undefined) p.$insert_id = o.insertId;
-  else fix('$insert_id', typeof p.$insert_id === 'string' && INSERT_ID.test(p.$insert_id) && distinctId(p.$insert_id) !== undefined, o.insertId);
+  else if (!validTime(p.time, o.time)) fix(p, 'time', o.time, o);
+  const id = p.$insert_id;
+  if (id === undefined) p.$insert_id = o.insertId;
+  else if (!(typeof id === 'string' && INSERT_ID.test(id) && distinctId(id) !== undefined)) fix(p, '$insert_id', o.insertId, o);
+}
+
+function fix(p: Properties, key: string, value: PropertyValue | undefined, o: EventOptions): void {
+  if (o.warn) o.warn(`${key} ${show(p[key])} is not usable; heed's own is sent`);
+  p[key] = value;
 }
 
 /** The shared `base`, then the caller's properties, sanitised and within Mixpanel's limits; never their token. */
 export function eventProperties(base: Properties, props: unknown, o: EventOptions): Properties {
-  const p: Properties = {};
+  const p = bag();
   for (const key in base) p[key] = base[key];
   // Room for the caller beside the base and the fields heed adds after it.
   copyProps(props, 0, undefined, p, MAX_KEYS - o.baseSize - ADDED);

@@ -10,30 +10,27 @@ type Hook = (...args: unknown[]) => unknown;
  */
 export function createHooks(warn: (message: string) => void) {
   let hooks: Partial<Record<HookName, Hook[]>> = {};
-  let count = 0;
-  const recount = () => (count = Object.values(hooks).reduce((n, list) => n + (list ? list.length : 0), 0));
+  let count = 0; // kept, not counted: track() asks on every call
   return {
     /** True when any hook is set: the send path skips the hooks stage otherwise. */
     any: () => count > 0,
     /** Take the hooks of a configuration (a function or a list per name). */
     use(config: Config['hooks']) {
       hooks = {};
+      count = 0;
       for (const name in config) {
         const given = config[name as HookName];
         const list = (Array.isArray(given) ? given : [given]).filter((h): h is HookFunction => typeof h === 'function');
-        if (list.length) hooks[name as HookName] = list as Hook[];
+        if (list.length) (hooks[name as HookName] = list as Hook[]), (count += list.length);
       }
-      recount();
     },
     add(name: HookName, hook: HookFunction) {
-      if (typeof hook === 'function') (hooks[name] = hooks[name] || []).push(hook as Hook);
-      recount();
+      if (typeof hook === 'function') (hooks[name] = hooks[name] || []).push(hook as Hook), count++;
     },
     remove(name: HookName, hook: HookFunction) {
-      const list = hooks[name];
-      const i = list ? list.indexOf(hook as Hook) : -1;
-      if (i >= 0) list!.splice(i, 1);
-      recount();
+      const list = hooks[name] || [];
+      const i = list.indexOf(hook as Hook);
+      if (i >= 0) list.splice(i, 1), count--;
     },
     /** The arguments after every hook of `name`, or `null` when one dropped the call. */
     run(name: HookName, ...args: unknown[]): unknown[] | null {

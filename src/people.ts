@@ -84,8 +84,9 @@ export function groupApi(key: string, id: string | number, update: Update, warn:
   const name = propName(key);
   const gid = groupId(id);
   const target = () => (name && gid !== undefined ? { $group_key: name, $group_id: gid } : undefined);
-  const { set, set_once, union, unset, remove, delete: del } = operations('groups', target, update, warn);
-  return { set, set_once, union, unset, remove, delete: del };
+  // mixpanel-browser's groups have no append or increment.
+  const { append, increment, ...ops } = operations('groups', target, update, warn);
+  return ops;
 }
 
 /** A group id: text of 1 to 255 characters or a finite number; `undefined` otherwise. */
@@ -96,7 +97,7 @@ const groupId = (id: unknown): string | number | undefined => (typeof id === 'nu
 export function membership(identity: Identity, people: PeopleApi, warn: (message: string) => void) {
   const list = (key: string): PropertyValue[] => {
     const v = identity.profile[key];
-    return Array.isArray(v) ? v.slice() : v === undefined || v === null ? [] : [v as PropertyValue];
+    return v === undefined || v === null ? [] : (asList(v) as PropertyValue[]).slice();
   };
   const refused = (what: string, id: unknown, cb?: Callback) => {
     warn(`${what}: ${show(id)} is not a usable group id (1 to 255 characters, or a number)`);
@@ -109,7 +110,7 @@ export function membership(identity: Identity, people: PeopleApi, warn: (message
     (key: unknown, ...args: A): Properties | undefined => {
       const name = propName(key);
       if (name && name !== 'token' && OWN_IDS.indexOf(name) < 0) return f(name, ...args);
-      warn(`${what}: ${show(key)} is not a usable group key (1 to 255 characters, not one of heed's own ids)`);
+      warn(`${what}: ${show(key)} is not a usable group key (1 to 255 characters, not heed's own id)`);
       const cb = args[args.length - 1];
       if (typeof cb === 'function') cb(0);
       return undefined;

@@ -60,27 +60,8 @@ const done = (callback: Callback | undefined, verbose: boolean): Done | undefine
  */
 export function createPipeline(x: PipelineParts) {
   const { token, config, gate, identity, outbox, hooks, platform } = x;
-  const context = platform.context();
   const nextInsertId = insertIds();
-  let base: Properties | undefined;
-  let baseSize = 0;
-  let version = -1;
-  let page: Properties | undefined;
-
-  /** What every event shares, rebuilt only when the identity, its super properties or the page changed. */
-  const shared = (): Properties => {
-    const now = platform.page();
-    if (!base || version !== identity.version || page !== now) {
-      const url = String(now.$current_url || '');
-      const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
-      base = baseProperties(token, [context, now, marketing], identity.profile, identity.session);
-      baseSize = Object.keys(base).length;
-      if (baseSize >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);
-      version = identity.version;
-      page = now;
-    }
-    return base;
-  };
+  const shared = sharedProperties(x);
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
   const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
@@ -100,7 +81,9 @@ export function createPipeline(x: PipelineParts) {
       if (typeof callback === 'function') callback(0);
       return undefined;
     }
-    const purpose = (purposesIn(config, options && options.purpose !== undefined ? options.purpose : config.purposes[0], `track("${event}")`, x.warn) || [])[0];
+    // Without a purpose the event serves the first one (checked when configured): no per-call check.
+    const given = options && options.purpose;
+    const purpose = given === undefined ? config.purposes[0] : (purposesIn(config, given, `track("${event}")`, x.warn) || [])[0];
     if (!purpose) return void (typeof callback === 'function' && callback(0));
     if (gate.waiting()) {
       // A consent source waits for its CMP: the call waits in memory, with the time and page it was made on.
@@ -108,18 +91,24 @@ export function createPipeline(x: PipelineParts) {
       gate.wait(() => track(event, kept, optionsOrCallback, cb), callback);
       return undefined;
     }
-    if (!gate.admit(`track("${event}")`, callback, purpose)) return undefined;
+    // The refusal's label is only built for a refusal: the allowed path stays free of it.
+    if (!gate.allowed(purpose) && !gate.admit(`track("${event}")`, callback, purpose)) return undefined;
     const skip = (options && options.skip_hooks) || !hooks.any();
-    const asked = skip ? [event, props] : hooks.run('before_track', event, props);
-    if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
+    if (!skip) {
+      const asked = hooks.run('before_track', event, props);
+      if (!asked || typeof asked[0] !== 'string' || !asked[0]) return undefined;
+      event = asked[0];
+      props = asked[1];
+    }
+    const base = shared();
     const build: ServerStages['build'] = x.server ? x.server.build : buildEvent;
-    const built = build(shared(), asked[0], asked[1], {
+    const built = build(base.properties, event, props, {
       time: now(),
       insertId: nextInsertId(),
       // Node's builder times its own events: one for someone else takes no timer of the process's.
-      duration: x.server ? undefined : identity.duration(asked[0]),
+      duration: x.server ? undefined : identity.duration(event),
       blacklist: Array.isArray(config.property_blacklist) ? config.property_blacklist : [],
-      baseSize,
+      baseSize: base.size,
       warn: x.warn,
     }, options);
     // Where a site has more than one purpose, each event says which it serves (a withdrawal drops it by this).
@@ -138,6 +127,27 @@ export function createPipeline(x: PipelineParts) {
   };
 
   return { track, update };
+}
+
+/** What every event shares, rebuilt only when the identity, its super properties or the page changed. */
+function sharedProperties(x: PipelineParts): () => { properties: Properties; size: number } {
+  const { config, identity, platform } = x;
+  const context = platform.context();
+  let base = { properties: {} as Properties, size: 0 };
+  let version = -1;
+  let page: Properties | undefined;
+  return () => {
+    const now = platform.page();
+    if (version === identity.version && page === now) return base;
+    const url = String(now.$current_url || '');
+    const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
+    const properties = baseProperties(x.token, [context, now, marketing], identity.profile, identity.session);
+    base = { properties, size: Object.keys(properties).length };
+    if (base.size >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);
+    version = identity.version;
+    page = now;
+    return base;
+  };
 }
 
 /** A hook's event, made safe to send again: a name and sanitised properties, or nothing. */

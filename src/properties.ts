@@ -8,11 +8,22 @@ export const MAX_STRING = 255;
 export const MAX_KEYS = 254;
 const MAX_DEPTH = 3;
 
+/**
+ * A plain object (`Object.prototype`, `constructor === Object`, as `{}` to any reader) made by a
+ * constructor, so that V8 sizes its in-object slots to what events hold. Filled by computed keys,
+ * a `{}` turns into a slow dictionary past 16 properties, and an event has 25 or so: three times
+ * slower to build, twice as slow to serialise.
+ */
+function Bag() {}
+Bag.prototype = Object.prototype;
+export const bag = (): Properties => new (Bag as unknown as new () => Properties)();
+
+/** Any surrogate. Most strings have none, and in Chromium this test is twice as fast as `isWellFormed()`. */
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** A lone surrogate is not valid Unicode (nor valid UTF-8 on the wire): U+FFFD instead. */
 function wellFormed(s: string): string {
-  const w = s as string & { isWellFormed?(): boolean; toWellFormed?(): string };
-  if (w.isWellFormed) return w.isWellFormed() ? s : w.toWellFormed!();
-  if (!/[\ud800-\udfff]/.test(s)) return s;
+  if (!SURROGATE.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -54,19 +54,20 @@ function createHold() {
   };
 }
 
-/** The listeners of `onConsentChange`, told once per change of the status or of a purpose's status. */
-function createListeners(warn: (message: string) => void) {
+/** The listeners of `onConsentChange`, told once per change of what `read` gives: the status and each purpose's. */
+function createListeners(warn: (message: string) => void, read: () => [ConsentStatus, PurposeStatuses]) {
   const listeners: ConsentListener[] = [];
   let shown = '';
-  const seen = (status: ConsentStatus, purposes: PurposeStatuses) => status + stringify(purposes);
   return {
-    /** Start from `status` without telling anyone (the status at init is not a change). */
-    reset(status: ConsentStatus, purposes: PurposeStatuses) {
-      shown = seen(status, purposes);
+    /** Start from what `read` gives now, without telling anyone (the status at init is not a change). */
+    reset() {
+      shown = stringify(read());
     },
-    emit(status: ConsentStatus, source: ConsentSource, purposes: PurposeStatuses) {
-      if (seen(status, purposes) === shown) return;
-      shown = seen(status, purposes);
+    emit(source: ConsentSource) {
+      const [status, purposes] = read();
+      const seen = stringify([status, purposes]);
+      if (seen === shown) return;
+      shown = seen;
       for (const listener of listeners.slice()) {
         try {
           listener(status, source, { ...purposes });
@@ -94,27 +95,22 @@ export function createGate(warn: (message: string) => void) {
   let consent: Consent | undefined;
   let purposes: Purposes | undefined;
   const hold = createHold();
-  const listeners = createListeners(warn);
 
   /** One purpose's status: the hold on it, else the decision's. */
-  const of = (p: string | undefined): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
-  /** Each purpose's status; `'granted'` overall while any purpose is granted, else `'pending'` while any waits. */
-  const each = (): PurposeStatuses => {
-    const all = purposes ? purposes.statuses() : {};
-    for (const p in all) all[p] = hold.state(p) || all[p];
-    return all;
-  };
+  const of = (p?: string): ConsentStatus => hold.state(p) || (purposes && p !== undefined ? purposes.status(p) : consent ? consent.status() : 'pending');
+  const each = (): PurposeStatuses => (purposes ? purposes.statuses(of) : {});
+  /** Overall: `'granted'` while any purpose is granted, else `'pending'` while any waits. */
   const status = (purpose?: string): ConsentStatus => {
     try {
-      if (purpose !== undefined || !purposes || hold.state()) return of(purpose);
-      const e = each();
-      const all = Object.keys(e).map((p) => e[p]);
+      if (purpose !== undefined || !purposes) return of(purpose); // a full hold holds each purpose too
+      const all = Object.values(each());
       return all.indexOf('granted') >= 0 ? 'granted' : all.indexOf('pending') >= 0 ? 'pending' : 'denied';
     } catch {
       return 'pending';
     }
   };
   const allowed = (purpose?: string) => status(purpose) === 'granted';
+  const listeners = createListeners(warn, () => [status(), each()]);
 
   return {
     status,
@@ -123,7 +119,7 @@ export function createGate(warn: (message: string) => void) {
     use(c: Consent, p?: Purposes) {
       consent = c;
       purposes = p;
-      listeners.reset(status(), each());
+      listeners.reset();
     },
     /** `consent.own()` without the signal, which the platform reads. */
     own: (signal: boolean) => ({
@@ -147,7 +143,7 @@ export function createGate(warn: (message: string) => void) {
     hold: hold.set,
     decide: hold.decide,
     /** Tell the listeners, once, when the status changed, and who changed it. */
-    emit: (source: ConsentSource) => listeners.emit(status(), source, each()),
+    emit: listeners.emit,
     on: listeners.on,
   };
 }

@@ -2,11 +2,17 @@ import type { Store } from '../storage/types';
 import type { Config, ConsentRecord, ConsentSource, ConsentStatus, PurposeStatuses } from '../types';
 import type { Consent } from './state';
 import { now, parse, stringify } from '../intrinsics';
+import { defaults } from '../config';
 
 /** A purpose's answer: status, when (ms), under which notice version. */
 type Answer = [status: 'granted' | 'denied', at: number, notice?: string];
 
-const DAY = 864e5;
+/** What is stored beside the flag: each purpose's answer and the last decisions (records). */
+interface Kept {
+  a: Record<string, Answer>;
+  r: ConsentRecord[];
+}
+
 /** Records kept at most, and their size once URI-encoded: they must fit one cookie (4 KB) with the flag beside them. */
 const RECORDS = 10;
 const CHARS = 3000;
@@ -28,90 +34,104 @@ export interface PurposeParts {
 export function createPurposes(o: PurposeParts) {
   const key = o.key + '_purposes';
   const c = o.config;
-  let answers: Record<string, Answer> = {};
-  let records: ConsentRecord[] = [];
-  let carried = false; // a '1' flag with no answers stored beside it
+  let kept: Kept;
+  let carried: boolean; // a '1' flag with nothing stored beside it
 
-  const age = () => c.consent_max_age_days * DAY;
+  const age = () => c.consent_max_age_days * 864e5;
   const notice = () => c.consent_notice_version;
   /** A grant made too long ago, or under another notice, no longer counts. */
   const stale = (a: Answer) => (age() > 0 && now() - a[1] >= age()) || (!!notice() && a[2] !== notice());
 
   /** Read what the stored flag's grant covers; only a `'1'` flag makes the stored answers count. */
   const load = () => {
-    const stored = (o.consent.decision() === '1' && parse(o.flag.get(key) || '')) as { a?: Record<string, Answer>; r?: ConsentRecord[] } | undefined;
-    answers = (stored && stored.a) || {};
-    records = stored && Array.isArray(stored.r) ? stored.r : [];
+    const stored = (o.consent.decision() === '1' && parse(o.flag.get(key) || '')) as Partial<Kept> | undefined;
+    kept = { a: (stored && stored.a) || {}, r: stored && Array.isArray(stored.r) ? stored.r : [] };
     carried = stored === undefined;
   };
 
   const status = (p: string): ConsentStatus => {
     const base = o.consent.status();
-    const a = answers[p];
+    const a = kept.a[p];
     if (base === 'denied' || (a && a[0] === 'denied')) return 'denied';
-    if (a) return stale(a) ? 'pending' : base;
     // A '1' stored by mixpanel-browser (or before purposes existed) covers the first purpose, of unknown age.
-    return o.consent.decision() !== '1' || (carried && p === c.purposes[0] && !age() && !notice()) ? base : 'pending';
+    return (a ? !stale(a) : o.consent.decision() !== '1' || (carried && p === c.purposes[0] && !age() && !notice())) ? base : 'pending';
   };
-  const statuses = (): PurposeStatuses => {
+  /** Each purpose's status, by `of` (the gate adds its hold). */
+  const statuses = (of: (p: string) => ConsentStatus = status): PurposeStatuses => {
     const all: PurposeStatuses = {};
-    for (const p of c.purposes) all[p] = status(p);
+    for (const p of c.purposes) all[p] = of(p);
     return all;
   };
-  const granted = () => c.purposes.filter((p) => status(p) === 'granted');
+  /** True while some purpose has status `s`. */
+  const any = (s: ConsentStatus) => c.purposes.some((p) => status(p) === s);
+
+  /**
+   * Write the answers and records while some purpose is granted, where the flag cannot say it
+   * all (more than one purpose, a max age or a notice); else remove them.
+   */
+  const save = () => {
+    if ((c.purposes.length < 2 && !age() && !notice()) || !any('granted')) return o.flag.remove(key);
+    let text: string;
+    while (encodeURIComponent((text = stringify(kept))).length > CHARS && kept.r.length > 1) kept.r.shift();
+    o.flag.set(key, text);
+  };
+  /** After a full opt-out or a clear: nothing but the flag stays on the device (the records stay in memory). */
+  const forget = () => {
+    kept.a = {};
+    carried = false;
+    o.flag.remove(key);
+  };
 
   load();
   return {
     status,
     statuses,
-    granted,
+    any,
     load,
-    /**
-     * Write the answers and records while some purpose is granted, where the flag cannot say it
-     * all (more than one purpose, a max age or a notice); else remove them.
-     */
-    save() {
-      if ((c.purposes.length < 2 && !age() && !notice()) || !granted().length) return o.flag.remove(key);
-      let text: string;
-      while (encodeURIComponent((text = stringify({ a: answers, r: records }))).length > CHARS && records.length > 1) records.shift();
-      o.flag.set(key, text);
+    save,
+    /** Persist `d` as the flag, and beside it the answers while a `'1'` keeps them. */
+    set(d: '1' | '0' | undefined) {
+      o.consent.set(d);
+      if (d === '1') save();
+      else forget();
     },
     /** Take one decision for `list` into memory and the records; returns its record. */
-    decide(list: readonly string[], answer: Answer[0], source: ConsentSource, consentString?: string): ConsentRecord {
+    decide(list: readonly string[], answer: Answer[0], options: { source?: ConsentSource; consentString?: string }): ConsentRecord {
       const time = now();
-      for (const p of list) answers[p] = [answer, time, notice()];
-      const record: ConsentRecord = { source, time, purposes: statuses(), notice: notice() || undefined, consentString };
-      records = records.concat(record).slice(-RECORDS);
+      for (const p of list) kept.a[p] = [answer, time, notice()];
+      const record: ConsentRecord = { source: options.source || 'api', time, purposes: statuses(), notice: notice() || undefined, consentString: options.consentString };
+      kept.r = kept.r.concat(record).slice(-RECORDS);
       return record;
     },
-    /** After a full opt-out: nothing but the flag stays on the device (the records stay in memory). */
-    forget() {
-      answers = {};
-      carried = false;
-      o.flag.remove(key);
-    },
-    records: () => parse(stringify(records)) as ConsentRecord[],
+    records: () => parse(stringify(kept.r)) as ConsentRecord[],
     /** Granted purposes whose grant is too old or under another notice. */
-    expired: () => c.purposes.filter((p) => answers[p] && answers[p][0] === 'granted' && stale(answers[p])),
+    expired: () => c.purposes.filter((p) => kept.a[p] && kept.a[p][0] === 'granted' && stale(kept.a[p])),
   };
 }
 
 export type Purposes = ReturnType<typeof createPurposes>;
 
-/** Check the purpose options (at init and on `set_config`): a bad value is reported and replaced by its default. */
+/** Each purpose option's test: a value that fails is reported and replaced by its default (at init and on `set_config`). */
+const OPTIONS: Array<[name: 'purposes' | 'consent_max_age_days' | 'consent_notice_version', ok: (v: unknown) => unknown]> = [
+  ['purposes', (p) => Array.isArray(p) && p.length && p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)],
+  ['consent_max_age_days', (d) => typeof d === 'number' && d >= 0 && d < Infinity],
+  ['consent_notice_version', (v) => typeof v === 'string'],
+];
+
 export function checkPurposeOptions(config: Config, warn: (m: string) => void): void {
   const c = config as unknown as Record<string, unknown>;
-  const bad = (name: string, dflt: unknown) => (warn(`${name}: ${stringify(c[name])} is not usable; ${stringify(dflt)} is used`), (c[name] = dflt));
-  const p: unknown[] = config.purposes;
-  const days = config.consent_max_age_days;
-  if (!Array.isArray(p) || !p.length || !p.every((x, i) => typeof x === 'string' && x && p.indexOf(x) === i)) bad('purposes', ['analytics']);
-  if (typeof days !== 'number' || !(days >= 0 && days < Infinity)) bad('consent_max_age_days', 0);
-  if (typeof config.consent_notice_version !== 'string') bad('consent_notice_version', '');
+  for (const [name, ok] of OPTIONS)
+    if (!ok(c[name])) {
+      const dflt = defaults()[name];
+      warn(`${name}: ${stringify(c[name])} is not usable; ${stringify(dflt)} is used`);
+      c[name] = dflt;
+    }
 }
 
 /** Which purposes a call names: all without an argument; `undefined` (and a warning) when one is unknown. */
 export function purposesIn(config: Pick<Config, 'purposes'>, given: unknown, what: string, warn: (m: string) => void): string[] | undefined {
-  const list = given === undefined ? config.purposes : typeof given === 'string' ? [given] : given;
-  if (Array.isArray(list) && list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list.slice();
+  // A name or a list of names (concat takes both), as a copy.
+  const list: string[] = [].concat((given === undefined ? config.purposes : given) as never);
+  if (list.length && list.every((p) => config.purposes.indexOf(p) >= 0)) return list;
   warn(`${what}: unknown purpose ${stringify(given)}`);
 }

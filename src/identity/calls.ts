@@ -21,7 +21,7 @@ export interface CallParts {
  */
 export function identityCalls({ identity, hooks, track, setOnce, warn }: CallParts) {
   const refuse = (what: string, id: unknown) => (warn(`${what}: ${show(id)} is not a usable distinct_id`), -1 as const);
-  const own = (what: string, name: string) => OWN_IDS.indexOf(name) >= 0 && (warn(`${what}: "${name}" is heed's identity (identify() and reset() change it); left as it is`), true);
+  const own = (what: string, name: string) => OWN_IDS.indexOf(name) >= 0 && (warn(`${what}: "${name}" is left alone: identify() and reset() set it`), true);
   const supers = (what: string, props: unknown) => {
     const clean = copyProps(props);
     for (const name of OWN_IDS) if (name in clean && own(what, name)) delete clean[name];

@@ -1,18 +1,15 @@
 import { text } from '../properties';
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
-
 /** RFC 4122 v4. `randomUUID` is missing on plain-http pages, so fall back to getRandomValues. */
 export function uuid(): string {
   const c = globalThis.crypto;
   if (c && c.randomUUID) return c.randomUUID();
-  const b = new Uint8Array(16);
+  // A random byte per digit, kept to the bits the version (4) and the variant (8 to b) leave free.
+  const b = new Uint8Array(31);
   if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
-  b[6] = (b[6] & 15) | 64;
-  b[8] = (b[8] & 63) | 128;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  else for (let i = 0; i < 31; i++) b[i] = Math.random() * 256;
+  let i = 0;
+  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) => (+d ^ (b[i++] & (15 >> (+d / 4)))).toString(16));
 }
 
 /**
@@ -34,8 +31,8 @@ export function distinctId(id: unknown): string | undefined {
   return typeof s === 'string' && s && text(s) === s && DISALLOWED.indexOf(s.trim().toLowerCase()) < 0 ? s : undefined;
 }
 
-/** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
 /** Who the profile is: set by identify, alias and reset only, never as a super property or group key. */
 export const OWN_IDS = ['distinct_id', '$device_id', '$user_id'];
 
+/** What Mixpanel accepts as an `$insert_id`: at most 36 of [A-Za-z0-9-]. */
 export const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;

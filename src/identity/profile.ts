@@ -25,13 +25,8 @@ export function anonymousProfile(): Profile {
 
 /** A stored profile, or `undefined` for a missing or unreadable one. */
 export function parseProfile(raw: string | undefined): Profile | undefined {
-  if (!raw) return undefined;
-  try {
-    const p = parse(raw) as Profile;
-    return p && typeof p.distinct_id === 'string' && typeof p.$device_id === 'string' ? p : undefined;
-  } catch {
-    return undefined;
-  }
+  const p = raw ? (parse(raw) as Profile | undefined) : undefined; // parse() never throws
+  return p && typeof p.distinct_id === 'string' && typeof p.$device_id === 'string' ? p : undefined;
 }
 
 type Timers = Record<string, number>;
@@ -39,26 +34,6 @@ type Timers = Record<string, number>;
 /** When each super property registered with `days` expires (ms), in the profile's reserved `__expires`. */
 const expiries = (profile: Profile, create?: boolean) =>
   (profile.__expires || (create ? (profile.__expires = {}) : {})) as Record<string, number>;
-
-/** `time_event`: start times kept in the profile's reserved `__timers`, consumed by the next event of that name. */
-function timers(profile: () => Profile, changed: () => void) {
-  const all = () => profile().__timers as Timers | undefined;
-  return {
-    start(event: string) {
-      (all() || ((profile().__timers = {}) as Timers))[event] = now();
-      changed();
-    },
-    /** Seconds since `start(event)`, consuming the timer; `undefined` when it was not timed. */
-    duration(event: string): number | undefined {
-      const t = all();
-      if (!t || t[event] === undefined) return undefined;
-      const seconds = Math.round(now() - t[event]) / 1000;
-      delete t[event];
-      changed();
-      return seconds;
-    },
-  };
-}
 
 /**
  * `register` / `register_once` into the profile (persistent) or the page's `session`; with `once`, a
@@ -74,7 +49,7 @@ function putSupers(profile: Profile, session: Properties, props: unknown, option
   for (const name in clean) {
     if (once && target[name] !== undefined && target[name] !== once.dflt) continue;
     target[name] = clean[name];
-    if (o.days !== undefined && o.days > 0) expires[name] = now() + o.days * 864e5;
+    if (o.days! > 0) expires[name] = now() + o.days! * 864e5;
     else delete expires[name];
   }
   return persistent;
@@ -98,7 +73,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
     version++;
     if (persist) save();
   };
-  const timer = timers(() => profile, changed);
+  const timers = () => profile.__timers as Timers | undefined;
   const fresh = (remove: boolean) => {
     if (remove) store.remove(key);
     profile = anonymousProfile();
@@ -156,14 +131,26 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       changed(putSupers(profile, session, props, options, once));
     },
     unregister(name: string, options?: RegisterOptions | null) {
-      const persistent = !(options && options.persistent === false);
+      const persistent = (options || {}).persistent !== false;
       delete (persistent ? profile : session)[name];
       if (persistent) delete expiries(profile)[name];
       changed(persistent);
     },
     get: (name: string): PropertyValue | undefined => (name in session ? session[name] : profile[name]),
-    time: timer.start,
-    duration: timer.duration,
+    /** `time_event`: the start time, in the profile's reserved `__timers`. */
+    time(event: string) {
+      (timers() || (profile.__timers = {}) as Timers)[event] = now();
+      changed();
+    },
+    /** Seconds since `time(event)`, consuming the timer; `undefined` when it was not timed. */
+    duration(event: string): number | undefined {
+      const t = timers();
+      if (!t || t[event] === undefined) return undefined;
+      const seconds = Math.round(now() - t[event]) / 1000;
+      delete t[event];
+      changed();
+      return seconds;
+    },
     /** Who a profile update is for (Simplified ID Merge). */
     target(): Properties {
       const t: Properties = { $distinct_id: profile.distinct_id, $device_id: profile.$device_id };

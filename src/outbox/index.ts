@@ -93,7 +93,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
       if (failure) throw failure instanceof HeedError ? failure : new HeedError('flush failed', undefined, { cause: failure });
     },
     beacon: () => void (o.beacon && (!s.allowed || s.allowed()) && beaconAll(s, o.beacon)),
-    restore: () => restore(s),
+    // Adopt the batches earlier pages or closed tabs left (see handoff.ts) and send them.
+    async restore() {
+      const taken = await adopt(s, () => s.persist.epoch);
+      for (const b of taken) s.queue.unshift(b), (s.count += b.p.length);
+      if (taken.length) schedule(s, 0);
+    },
     start: () => void (s.queue.length && schedule(s, 0)),
     resume: () => void (s.queue.length && !s.timer && schedule(s, 0)),
     drop(match, why) {
@@ -140,25 +145,18 @@ export function createOutbox(o: OutboxOptions): Outbox {
 function state(o: OutboxOptions): State {
   const tab = Math.random().toString(36).slice(2, 10);
   const s: State = {
+    ...o,
     queue: [],
     // With a lease, nothing is written before this instance's lock is held: another tab must not take its batches for orphans.
     persist: createPersistence(o.store, o.lease && o.store ? o.lease.hold(tab) : undefined),
-    store: o.store,
-    send: o.send,
-    online: o.online,
-    allowed: o.allowed,
-    auto: o.auto,
-    warn: o.warn,
     tab,
-    sent: o.sent,
-    lease: o.lease,
-    survives: o.survives,
     failing: () => s.attempt > 0 || (!!s.online && !s.online()),
     handed(b) {
-      s.queue.splice(s.queue.indexOf(b), 1);
+      const i = s.queue.indexOf(b);
+      if (i >= 0) s.queue.splice(i, 1);
       s.count -= b.p.length;
     },
-    key: () => `${s.tab}-${s.seq++}`,
+    key: () => `${tab}-${s.seq++}`,
     seq: 0,
     count: 0,
     cap: 10000,
@@ -173,7 +171,8 @@ function state(o: OutboxOptions): State {
     due: 0,
     controllers: new Set(),
     split(b, at) {
-      const parts = [batch(s, b.e, b.p.slice(0, at), b.cbs.slice(0, at)), batch(s, b.e, b.p.slice(at), b.cbs.slice(at))];
+      const part = (from: number, to?: number): Batch => ({ id: s.key(), e: b.e, p: b.p.slice(from, to), cbs: b.cbs.slice(from, to) });
+      const parts = [part(0, at), part(at)];
       s.queue.splice(s.queue.indexOf(b), 1, ...parts);
       s.persist.remove(b);
       parts.forEach(s.persist.mark);
@@ -181,16 +180,12 @@ function state(o: OutboxOptions): State {
       return parts;
     },
     forget(b) {
-      const i = s.queue.indexOf(b);
-      if (i >= 0) s.queue.splice(i, 1);
-      s.count -= b.p.length;
+      s.handed(b);
       s.persist.remove(b);
     },
   };
   return s;
 }
-
-const batch = (s: State, e: Endpoint, p: object[], cbs: Array<Done | undefined>): Batch => ({ id: s.key(), e, p, cbs });
 
 /** The endpoint's last batch if it can take one more item, else a new one. */
 function open(s: State, e: Endpoint): Batch {
@@ -201,7 +196,7 @@ function open(s: State, e: Endpoint): Batch {
       break;
     }
   }
-  const b = batch(s, e, [], []);
+  const b: Batch = { id: s.key(), e, p: [], cbs: [] };
   s.queue.push(b);
   return b;
 }
@@ -211,7 +206,7 @@ function open(s: State, e: Endpoint): Batch {
  * go first. A burst of track() calls on a healthy connection drains on the next tasks and loses nothing.
  */
 function evict(s: State): void {
-  while (s.count > s.cap && (s.attempt > 0 || (s.online && !s.online()))) {
+  while (s.count > s.cap && s.failing()) {
     const oldest = s.queue.find((x) => !x.sending && x.p.length);
     if (!oldest) break;
     oldest.p.shift();
@@ -224,11 +219,4 @@ function evict(s: State): void {
     if (oldest.p.length) s.persist.mark(oldest);
     else s.forget(oldest);
   }
-}
-
-/** Adopt the batches earlier pages or closed tabs left (see handoff.ts) and send them. */
-async function restore(s: State): Promise<void> {
-  const taken = await adopt(s, () => s.persist.epoch);
-  for (const b of taken) s.queue.unshift(b), (s.count += b.p.length);
-  if (taken.length) schedule(s, 0);
 }

@@ -5,7 +5,7 @@ import { HeedError } from '../errors';
 /** The longest wait before heed looks again whether a failing server is back (a probe of one item). */
 const PROBE = 30000;
 import { P, now } from '../intrinsics';
-import { settle, type Batch } from './batch';
+import { ENDPOINTS, settle, type Batch } from './batch';
 import type { Persistence } from './persist';
 
 /** Sends one batch; rejects with a HeedError carrying the HTTP status (and `retryAfter` ms). */
@@ -43,6 +43,9 @@ export interface Sending {
 /** The longest delay a timer takes (2^31 - 1 ms); a longer one would fire at once. */
 export const MAX_TIMER = 2147483647;
 
+/** An idle tracker must not keep Node alive; `flush()` is the way to wait. */
+const unref = <T>(t: T): T => ((t as { unref?: () => void }).unref?.(), t);
+
 /** Send every queued batch in the next `delay` ms (an earlier timer wins). */
 export function schedule(s: Sending, delay: number): void {
   delay = Math.min(delay, MAX_TIMER);
@@ -59,14 +62,13 @@ export function schedule(s: Sending, delay: number): void {
     if (s.auto && !s.auto()) return; // waits for start()
     sendAll(s).catch(() => undefined); // failures were rescheduled or reported
   }, delay);
-  // An idle tracker must not keep Node alive; `flush()` is the way to wait.
-  (s.timer as { unref?: () => void }).unref?.();
+  unref(s.timer);
 }
 
 /** Every queued batch, one request at a time per endpoint (in order), the endpoints side by side. */
 export const sendAll = (s: Sending): Promise<void> =>
   P.all(
-    (['track', 'engage', 'groups'] as const).map(async (e) => {
+    ENDPOINTS.map(async (e) => {
       for (const b of s.queue.filter((x) => x.e === e)) await sendBatch(s, b);
     }),
   ).then(() => undefined);
@@ -92,8 +94,7 @@ async function attempt(s: Sending, b: Batch): Promise<void> {
   const c = new AbortController();
   s.controllers.add(c);
   // A hanging response is a network error: abort it and retry later.
-  const t = setTimeout(() => c.abort(), s.timeout);
-  (t as { unref?: () => void }).unref?.();
+  const t = unref(setTimeout(() => c.abort(), s.timeout));
   const epoch = s.persist.epoch;
   try {
     await s.send(b.e, b.p, c.signal);

@@ -1,5 +1,6 @@
 import type { Properties } from '../types';
 import { eventProperties, finishEvent, type EventOptions, type MixpanelEvent } from '../event';
+import { bag } from '../properties';
 
 const hasOwn = (o: unknown, key: string) => {
   try {
@@ -11,7 +12,7 @@ const hasOwn = (o: unknown, key: string) => {
 
 /** `base` as `person`'s (a server-side event for a request): their distinct_id and device id, none of the process's. */
 function personBase(base: Properties, person: Properties): Properties {
-  const b: Properties = {};
+  const b = bag();
   for (const key in base) b[key] = base[key];
   delete b.$user_id;
   delete b.$device_id;

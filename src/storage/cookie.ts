@@ -38,8 +38,6 @@ export interface CookieOptions {
   sameSite?: 'Lax' | 'Strict' | 'None';
 }
 
-const DEFAULTS = { days: 365, secure: false, crossSubdomain: false, sameSite: 'Lax' } as const;
-
 const EXPIRED = 'Thu, 01 Jan 1970 00:00:00 GMT';
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -110,11 +108,10 @@ function decode(raw: string): string | undefined {
  * consent.set(token, '0');
  */
 export function cookieStore(prefix: string, options: CookieOptions = {}, onFailure?: StoreFailure): Store {
-  const days = options.days ?? DEFAULTS.days;
-  const sameSite = options.sameSite ?? DEFAULTS.sameSite;
-  const secure = (options.secure ?? DEFAULTS.secure) || sameSite === 'None';
-  const crossSubdomain = options.crossSubdomain ?? DEFAULTS.crossSubdomain;
-  const sharedDomain = () => options.domain ?? (crossSubdomain ? cookieDomain(location.hostname) : undefined);
+  const days = options.days ?? 365;
+  const sameSite = options.sameSite ?? 'Lax';
+  const secure = options.secure || sameSite === 'None';
+  const sharedDomain = () => options.domain ?? (options.crossSubdomain ? cookieDomain(location.hostname) : undefined);
 
   const write = (name: string, value: string, domain: string | undefined) => {
     let cookie = `${name}=${value}; path=/`;

@@ -1,4 +1,4 @@
-import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { withAsyncFallback } from './fallback';
 import { unprefixed } from './prefix';
 import { P } from '../intrinsics';
@@ -42,29 +42,47 @@ const DEFAULT_STORE = 'outbox';
  */
 export function idbStore<V>(prefix: string, onFailure?: StoreFailure, names: IdbNames = {}): AsyncStore<V> {
   let connection: UseStore | undefined;
-  const use = (): UseStore => {
-    if (connection) return connection;
-    const open = createStore(names.db ?? DEFAULT_DB, names.store ?? DEFAULT_STORE);
-    const current: UseStore = (mode, callback) =>
-      open(mode, (objectStore) => {
-        const database = objectStore.transaction.db;
-        database.onversionchange = () => {
-          database.close();
-          if (connection === current) connection = undefined;
-        };
-        return callback(objectStore);
-      });
-    return (connection = current);
+  const run = <T>(mode: IDBTransactionMode, op: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
+    const current = (connection ??= createStore(names.db ?? DEFAULT_DB, names.store ?? DEFAULT_STORE));
+    return current(mode, (store) => {
+      const database = store.transaction.db;
+      database.onversionchange = () => {
+        database.close();
+        if (connection === current) connection = undefined;
+      };
+      return op(store);
+    });
   };
+  // Writes asked in one task share one transaction (the outbox writes up to 20 batches at once, and
+  // each transaction costs the main thread more than its puts); each resolves once that one
+  // commits, as idb-keyval's own `set` does. A read first starts the writes asked before it.
+  let pending: Array<[op: (store: IDBObjectStore) => void, done: () => void, failed: (e: unknown) => void]> = [];
+  const commit = () => {
+    const group = pending;
+    pending = [];
+    if (!group.length) return;
+    let written: Promise<unknown>;
+    try {
+      written = run('readwrite', (store) => (group.forEach(([op]) => op(store)), promisifyRequest(store.transaction)));
+    } catch (e) {
+      written = P.reject(e); // no indexedDB at all: idb-keyval throws at once
+    }
+    written.then(() => group.forEach(([, done]) => done()), (e: unknown) => group.forEach(([, , failed]) => failed(e)));
+  };
+  const write = (op: (store: IDBObjectStore) => void) =>
+    new P<void>((done, failed) => {
+      if (pending.push([op, done, failed]) === 1) P.resolve().then(commit);
+    });
+  const read = <T>(op: (store: IDBObjectStore) => Promise<T>) => (commit(), run('readonly', op));
 
   return withAsyncFallback<V>(
     'indexedDB',
     {
-      get: (key) => get<V>(prefix + key, use()),
-      set: (key, value) => set(prefix + key, value, use()),
-      remove: (key) => del(prefix + key, use()),
+      get: (key) => read((store) => promisifyRequest<V | undefined>(store.get(prefix + key))),
+      set: (key, value) => write((store) => store.put(value, prefix + key)),
+      remove: (key) => write((store) => store.delete(prefix + key)),
       keys: async () =>
-        unprefixed((await keys(use())).filter((key): key is string => typeof key === 'string'), prefix),
+        unprefixed((await read((store) => promisifyRequest(store.getAllKeys()))).filter((key): key is string => typeof key === 'string'), prefix),
     },
     onFailure,
   );

@@ -26,17 +26,19 @@ export function memoryStore(prefix = '', map: Map<string, string> = new Map()): 
   return mapStore(prefix, map);
 }
 
+/** A synchronous store's verbs as promises: the async stores over memory and over localStorage. */
+export const promised = <V>(store: ReturnType<typeof mapStore<V>>): AsyncStore<V> => ({
+  get: async (key) => store.get(key),
+  set: async (key, value) => store.set(key, value),
+  remove: async (key) => store.remove(key),
+  keys: async () => store.keys(),
+});
+
 /**
  * The asynchronous twin of {@link memoryStore}, for structured values (the outbox in Node, and the
  * IndexedDB fallback). Values are kept by reference, not structured-cloned as IndexedDB would:
  * treat what you `set` as immutable.
  */
 export function asyncMemoryStore<V>(prefix = '', map: Map<string, V> = new Map()): AsyncStore<V> {
-  const store = mapStore(prefix, map);
-  return {
-    get: async (key) => store.get(key),
-    set: async (key, value) => store.set(key, value),
-    remove: async (key) => store.remove(key),
-    keys: async () => store.keys(),
-  };
+  return promised(mapStore(prefix, map));
 }

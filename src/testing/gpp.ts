@@ -39,6 +39,44 @@ const IDS: Record<string, number> = {
   usmd: 24, usin: 25, usky: 26, usri: 27,
 };
 
+/** What the fake CMP knows and shows. */
+interface GppCmpState {
+  legacy: boolean;
+  cmpStatus: string;
+  signalStatus: string;
+  displayStatus: string | null;
+  state: GppState;
+}
+
+const applicable = (state: GppState) => state.applicable || (state.sections ? Object.keys(state.sections).map((k) => IDS[k]) : [-1]);
+
+/** The spec's form: an array per section, the core first and GPC as `{ SubsectionType: 1, Gpc }`. */
+function parsedSections(state: GppState): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fields] of Object.entries(state.sections || {})) {
+    const { Gpc, ...core } = fields;
+    out[name] = Gpc === undefined ? [core] : [core, { SubsectionType: 1, Gpc }];
+  }
+  return out;
+}
+
+function pingData(s: GppCmpState): any {
+  const stub = s.cmpStatus === 'stub';
+  const p: any = {
+    gppVersion: s.legacy ? '1.0' : '1.1',
+    cmpStatus: s.cmpStatus,
+    cmpDisplayStatus: s.displayStatus,
+    supportedAPIs: ['2:tcfeuv2', '7:usnat', '8:usca'],
+    cmpId: stub ? 0 : 300,
+    sectionList: stub ? [] : applicable(s.state).filter((id) => id > 0),
+    applicableSections: stub ? [0] : applicable(s.state),
+    gppString: stub ? '' : 'DBABM~fake',
+    parsedSections: stub ? {} : parsedSections(s.state),
+  };
+  if (!s.legacy) p.signalStatus = s.signalStatus;
+  return p;
+}
+
 /**
  * A spec-following `__gpp` (IAB GPP CMP API 1.1) for tests: a stub answering `ping` and
  * `addEventListener` at once, then a CMP that emits the spec's event order. `parsedSections` uses
@@ -52,40 +90,11 @@ const IDS: Record<string, number> = {
  */
 export function createGppCmp(options: FakeGppCmpOptions = {}): FakeGppCmp {
   const win = (options.window || window) as any;
-  const legacy = !!options.legacy;
-  let cmpStatus = 'stub';
-  let signalStatus = 'not ready';
-  let displayStatus: string | null = null;
-  let state: GppState = {};
+  const s: GppCmpState = { legacy: !!options.legacy, cmpStatus: 'stub', signalStatus: 'not ready', displayStatus: null, state: {} };
   let nextId = 1;
   const listeners = new Map<number, { callback: any; parameter: unknown }>();
   const events: string[] = [];
-
-  const applicable = () => state.applicable || (state.sections ? Object.keys(state.sections).map((k) => IDS[k]) : [-1]);
-  const parsed = () => {
-    const out: Record<string, unknown> = {};
-    for (const [name, fields] of Object.entries(state.sections || {})) {
-      const { Gpc, ...core } = fields;
-      out[name] = Gpc === undefined ? [core] : [core, { SubsectionType: 1, Gpc }];
-    }
-    return out;
-  };
-  const ping = (): any => {
-    const p: any = {
-      gppVersion: legacy ? '1.0' : '1.1',
-      cmpStatus,
-      cmpDisplayStatus: displayStatus,
-      supportedAPIs: ['2:tcfeuv2', '7:usnat', '8:usca'],
-      cmpId: cmpStatus === 'stub' ? 0 : 300,
-      sectionList: cmpStatus === 'stub' ? [] : applicable().filter((id) => id > 0),
-      applicableSections: cmpStatus === 'stub' ? [0] : applicable(),
-      gppString: cmpStatus === 'stub' ? '' : 'DBABM~fake',
-      parsedSections: cmpStatus === 'stub' ? {} : parsed(),
-    };
-    if (!legacy) p.signalStatus = signalStatus;
-    return p;
-  };
-  const event = (eventName: string, listenerId: number, data: unknown) => ({ eventName, listenerId, data, pingData: ping() });
+  const event = (eventName: string, listenerId: number, data: unknown) => ({ eventName, listenerId, data, pingData: pingData(s) });
 
   const fire = (eventName: string, data: unknown) => {
     events.push(eventName + ':' + String(data));
@@ -98,39 +107,39 @@ export function createGppCmp(options: FakeGppCmpOptions = {}): FakeGppCmp {
     if (command === 'events') return Array.from(listeners, ([id, l]) => ({ id, ...l }));
     let answer: any = null;
     let success = true;
-    if (command === 'ping') answer = ping();
+    if (command === 'ping') answer = pingData(s);
     else if (command === 'addEventListener') {
       const id = nextId++;
       listeners.set(id, { callback, parameter });
       answer = event('listenerRegistered', id, true);
     } else if (command === 'removeEventListener') answer = listeners.delete(parameter as number);
-    else if (command === 'hasSection') answer = cmpStatus === 'stub' ? null : !!(state.sections || {})[parameter as string];
-    else if (command === 'getSection') answer = cmpStatus === 'stub' ? null : parsed()[parameter as string] ?? null;
+    else if (command === 'hasSection') answer = s.cmpStatus === 'stub' ? null : !!(s.state.sections || {})[parameter as string];
+    else if (command === 'getSection') answer = s.cmpStatus === 'stub' ? null : parsedSections(s.state)[parameter as string] ?? null;
     else success = false;
     // GPP 1.0 (and the spec's own sample stub, IAB GPP #87) return the answer.
-    if (legacy) return answer;
+    if (s.legacy) return answer;
     if (typeof callback === 'function') callback(answer, success);
   }
   win.__gpp = api;
 
   const publish = (next: GppState) => {
-    state = next;
-    fire('signalStatus', (signalStatus = 'not ready'));
+    s.state = next;
+    fire('signalStatus', (s.signalStatus = 'not ready'));
     for (const name of Object.keys(next.sections || {})) fire('sectionChange', name);
-    fire('signalStatus', (signalStatus = 'ready'));
+    fire('signalStatus', (s.signalStatus = 'ready'));
   };
 
   return {
     load(initial = {}) {
-      cmpStatus = 'loaded';
+      s.cmpStatus = 'loaded';
       fire('cmpStatus', 'loaded');
-      displayStatus = 'hidden';
+      s.displayStatus = 'hidden';
       fire('cmpDisplayStatus', 'hidden');
       publish(initial);
     },
     update: publish,
     error() {
-      cmpStatus = 'error';
+      s.cmpStatus = 'error';
       fire('error', 'fake CMP failure');
       fire('cmpStatus', 'error');
     },

@@ -52,77 +52,52 @@ const ids = (list: number[] | undefined): Record<string, boolean> => {
   return out;
 };
 
-/**
- * A spec-following `__tcfapi` (IAB TCF v2.2 CMP API) for tests: a stub that queues calls and answers
- * `ping` synchronously, then a CMP you drive: `load()`, `showUi()`, `userAction()`, `error()`.
- * Version 1 or an invalid version gets `(null, false)`; `__tcfapi()` without arguments returns the
- * stub's queue, as the IAB stub does, so a real CMP (e.g. `@iabtechlabtcf/cmpapi`) can take over.
- * @example
- * const cmp = createTcfCmp();
- * fromTCF(heed);
- * cmp.load(); // a new visitor: the banner shows
- * cmp.userAction({ purposes: [1, 8] });
- */
-export function createTcfCmp(options: FakeTcfCmpOptions = {}): FakeTcfCmp {
-  const win = (options.window || window) as any;
-  const gdprApplies = options.gdprApplies !== false;
-  let cmpStatus: 'stub' | 'loaded' | 'error' = 'stub';
-  let eventStatus: string | undefined;
-  let displayStatus = 'hidden';
-  let choice: TcfChoice = {};
-  let nextId = 0; // the IAB reference implementation counts from 0: a listenerId can be falsy
-  const queue: any[][] = [];
-  const listeners = new Map<number, (data: any, success: boolean) => void>();
-  const commands: string[] = [];
+/** What the fake CMP knows and shows. */
+interface TcfState {
+  gdprApplies: boolean;
+  cmpStatus: 'stub' | 'loaded' | 'error';
+  eventStatus?: string;
+  displayStatus: string;
+  choice: TcfChoice;
+}
 
-  const base = () => ({ gdprApplies, cmpId: cmpStatus === 'stub' ? undefined : 300, cmpVersion: cmpStatus === 'stub' ? undefined : 1, tcfPolicyVersion: cmpStatus === 'stub' ? undefined : 5 });
+/** The spec: while the UI shows, every consent is false and every legitimate interest true. */
+const BANNER: TcfChoice = { legitimateInterests: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] };
 
-  const tcData = (listenerId?: number): any => {
-    const common = { ...base(), eventStatus, cmpStatus, listenerId };
-    if (!gdprApplies) return common; // only the GDPR-does-not-apply fields (TCF CMP API v2)
-    return {
-      ...common,
-      tcString: 'fake.' + eventStatus,
-      isServiceSpecific: true,
-      useNonStandardTexts: false,
-      publisherCC: 'DE',
-      purposeOneTreatment: !!choice.purposeOneTreatment,
-      purpose: { consents: ids(choice.purposes), legitimateInterests: ids(choice.legitimateInterests) },
-      vendor: { consents: ids(choice.vendors), legitimateInterests: ids(choice.vendorLegitimateInterests), disclosedVendors: {} },
-      specialFeatureOptins: {},
-      publisher: { consents: {}, legitimateInterests: {}, customPurpose: { consents: {}, legitimateInterests: {} }, restrictions: choice.restrictions || {} },
-    };
+const base = (s: TcfState) => {
+  const stub = s.cmpStatus === 'stub';
+  return { gdprApplies: s.gdprApplies, cmpId: stub ? undefined : 300, cmpVersion: stub ? undefined : 1, tcfPolicyVersion: stub ? undefined : 5 };
+};
+
+const ping = (s: TcfState) => ({
+  ...base(s),
+  cmpLoaded: s.cmpStatus !== 'stub',
+  cmpStatus: s.cmpStatus,
+  displayStatus: s.displayStatus,
+  apiVersion: '2.2',
+  gvlVersion: s.cmpStatus === 'stub' ? undefined : 100,
+});
+
+function tcData(s: TcfState, listenerId?: number): any {
+  const { choice, eventStatus } = s;
+  const common = { ...base(s), eventStatus, cmpStatus: s.cmpStatus, listenerId };
+  if (!s.gdprApplies) return common; // only the GDPR-does-not-apply fields (TCF CMP API v2)
+  return {
+    ...common,
+    tcString: 'fake.' + eventStatus,
+    isServiceSpecific: true,
+    useNonStandardTexts: false,
+    publisherCC: 'DE',
+    purposeOneTreatment: !!choice.purposeOneTreatment,
+    purpose: { consents: ids(choice.purposes), legitimateInterests: ids(choice.legitimateInterests) },
+    vendor: { consents: ids(choice.vendors), legitimateInterests: ids(choice.vendorLegitimateInterests), disclosedVendors: {} },
+    specialFeatureOptins: {},
+    publisher: { consents: {}, legitimateInterests: {}, customPurpose: { consents: {}, legitimateInterests: {} }, restrictions: choice.restrictions || {} },
   };
+}
 
-  const run = (command: string, version: unknown, callback: any, parameter: unknown) => {
-    if (command === 'ping') {
-      return callback({ ...base(), cmpLoaded: cmpStatus !== 'stub', cmpStatus, displayStatus, apiVersion: '2.2', gvlVersion: cmpStatus === 'stub' ? undefined : 100 }, true);
-    }
-    if (cmpStatus === 'error') return callback({ ...base(), cmpStatus }, false);
-    if (cmpStatus === 'stub') return void queue.push([command, version, callback, parameter]);
-    if (command === 'addEventListener') {
-      const id = nextId++;
-      listeners.set(id, callback);
-      return callback(tcData(id), true); // called at once, with its listenerId
-    }
-    if (command === 'removeEventListener') return callback(listeners.delete(parameter as number), true);
-    if (command === 'getTCData') return callback(tcData(), true); // deprecated in 2.2, still answered
-    callback(null, false);
-  };
-
-  function api(this: unknown, ...args: any[]): any {
-    if (!args.length) return queue; // the IAB stub hands its queue over this way
-    const [command, version, callback, parameter] = args;
-    commands.push(command);
-    if (typeof callback !== 'function') return;
-    // 2, or 0 / null / undefined for "latest"; 1 or anything else is refused.
-    if (version !== 2 && version !== 0 && version != null) return callback(null, false);
-    run(command, version, callback, parameter);
-  }
-  win.__tcfapi = api;
-
-  // Frames reach the CMP through a frame named __tcfapiLocator and postMessage.
-  let frame: HTMLIFrameElement | undefined;
+/** Frames reach the CMP through a frame named `__tcfapiLocator` and postMessage; returns what takes them away. */
+function serveFrames(win: any, api: (...args: any[]) => unknown): () => void {
   const receive = (event: MessageEvent) => {
     let data = event.data;
     try {
@@ -136,48 +111,80 @@ export function createTcfCmp(options: FakeTcfCmpOptions = {}): FakeTcfCmp {
       (event.source as Window).postMessage({ __tcfapiReturn: { returnValue, success, callId: call.callId } }, '*');
     }, call.parameter);
   };
-  if (options.locator !== false && win.document) {
-    frame = win.document.createElement('iframe');
-    frame!.name = '__tcfapiLocator';
-    frame!.style.display = 'none';
-    (win.document.body || win.document.documentElement).appendChild(frame!);
-    win.addEventListener('message', receive);
-  }
+  const frame: HTMLIFrameElement = win.document.createElement('iframe');
+  frame.name = '__tcfapiLocator';
+  frame.style.display = 'none';
+  (win.document.body || win.document.documentElement).appendChild(frame);
+  win.addEventListener('message', receive);
+  return () => {
+    frame.remove();
+    win.removeEventListener('message', receive);
+  };
+}
 
-  const emit = () => {
-    for (const [id, callback] of Array.from(listeners)) callback(tcData(id), true);
+/**
+ * A spec-following `__tcfapi` (IAB TCF v2.2 CMP API) for tests: a stub that queues calls and answers
+ * `ping` synchronously, then a CMP you drive: `load()`, `showUi()`, `userAction()`, `error()`.
+ * Version 1 or an invalid version gets `(null, false)`; `__tcfapi()` without arguments returns the
+ * stub's queue, as the IAB stub does, so a real CMP (e.g. `@iabtechlabtcf/cmpapi`) can take over.
+ * @example
+ * const cmp = createTcfCmp();
+ * fromTCF(heed);
+ * cmp.load(); // a new visitor: the banner shows
+ * cmp.userAction({ purposes: [1, 8] });
+ */
+export function createTcfCmp(options: FakeTcfCmpOptions = {}): FakeTcfCmp {
+  const win = (options.window || window) as any;
+  const s: TcfState = { gdprApplies: options.gdprApplies !== false, cmpStatus: 'stub', displayStatus: 'hidden', choice: {} };
+  let nextId = 0; // the IAB reference implementation counts from 0: a listenerId can be falsy
+  const queue: any[][] = [];
+  const listeners = new Map<number, (data: any, success: boolean) => void>();
+  const commands: string[] = [];
+
+  const run = (command: string, version: unknown, callback: any, parameter: unknown) => {
+    if (command === 'ping') return callback(ping(s), true);
+    if (s.cmpStatus === 'error') return callback({ ...base(s), cmpStatus: s.cmpStatus }, false);
+    if (s.cmpStatus === 'stub') return void queue.push([command, version, callback, parameter]);
+    if (command === 'addEventListener') {
+      const id = nextId++;
+      listeners.set(id, callback);
+      return callback(tcData(s, id), true); // called at once, with its listenerId
+    }
+    if (command === 'removeEventListener') return callback(listeners.delete(parameter as number), true);
+    if (command === 'getTCData') return callback(tcData(s), true); // deprecated in 2.2, still answered
+    callback(null, false);
+  };
+
+  function api(this: unknown, ...args: any[]): any {
+    if (!args.length) return queue; // the IAB stub hands its queue over this way
+    const [command, version, callback, parameter] = args;
+    commands.push(command);
+    if (typeof callback !== 'function') return;
+    // 2, or 0 / null / undefined for "latest"; 1 or anything else is refused.
+    if (version !== 2 && version !== 0 && version != null) return callback(null, false);
+    run(command, version, callback, parameter);
+  }
+  win.__tcfapi = api;
+  const unserve = options.locator !== false && win.document ? serveFrames(win, api) : undefined;
+
+  /** A new state: every listener is told. */
+  const show = (eventStatus: string, displayStatus: string, choice: TcfChoice) => {
+    Object.assign(s, { eventStatus, displayStatus, choice });
+    for (const [id, callback] of Array.from(listeners)) callback(tcData(s, id), true);
   };
 
   return {
     load(stored) {
-      if (cmpStatus !== 'stub') return;
-      cmpStatus = 'loaded';
-      if (gdprApplies && !stored) {
-        eventStatus = 'cmpuishown';
-        displayStatus = 'visible';
-        choice = { legitimateInterests: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] };
-      } else {
-        eventStatus = 'tcloaded';
-        displayStatus = 'disabled';
-        choice = stored || {};
-      }
+      if (s.cmpStatus !== 'stub') return;
+      s.cmpStatus = 'loaded';
+      if (s.gdprApplies && !stored) Object.assign(s, { eventStatus: 'cmpuishown', displayStatus: 'visible', choice: BANNER });
+      else Object.assign(s, { eventStatus: 'tcloaded', displayStatus: 'disabled', choice: stored || {} });
       for (const call of queue.splice(0)) run(call[0], call[1], call[2], call[3]);
     },
-    showUi() {
-      eventStatus = 'cmpuishown';
-      displayStatus = 'visible';
-      // The spec: every consent false and every legitimate interest true while the UI shows.
-      choice = { legitimateInterests: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] };
-      emit();
-    },
-    userAction(next) {
-      eventStatus = 'useractioncomplete';
-      displayStatus = 'hidden';
-      choice = next;
-      emit();
-    },
+    showUi: () => show('cmpuishown', 'visible', BANNER),
+    userAction: (next) => show('useractioncomplete', 'hidden', next),
     error() {
-      cmpStatus = 'error';
+      s.cmpStatus = 'error';
     },
     get listeners() {
       return listeners.size;
@@ -185,8 +192,7 @@ export function createTcfCmp(options: FakeTcfCmpOptions = {}): FakeTcfCmp {
     commands,
     remove() {
       if (win.__tcfapi === api) delete win.__tcfapi;
-      if (frame) frame.remove();
-      win.removeEventListener('message', receive);
+      if (unserve) unserve();
     },
   };
 }

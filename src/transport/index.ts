@@ -92,7 +92,7 @@ const xhr = (url: string, c: Call) =>
     r.onload = () => resolve({ status: r.status, header: (n) => r.getResponseHeader(n), text: () => P.resolve(r.responseText) });
     r.onerror = r.onabort = () => reject(new TypeError('XMLHttpRequest failed'));
     if (c.signal) c.signal.addEventListener('abort', () => r.abort());
-    r.send(c.body === undefined ? null : c.body);
+    r.send(c.body ?? null);
   });
 
 /**

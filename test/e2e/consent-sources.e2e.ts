@@ -7,7 +7,7 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 import type * as Sources from '../../src/consent/sources';
 import type { FakeTcfCmp, TcfChoice } from '../../src/testing';
 import type { Heed, InitConfig } from '../../src/types';
-import { events, ingestRequests, listStorage, newContext, pause, startRig, storageCount, until, type Rig } from './rig';
+import { events, ingestRequests, listStorage, newContext, pause, storageCount, until, useRig } from './rig';
 
 type Bound<F> = F extends (heed: never, ...rest: infer A) => infer R ? (...args: A) => R : never;
 /** What the script-tag build of the sources adds to the default instance. */
@@ -27,21 +27,9 @@ const YES: TcfChoice = { purposes: [1, 8] };
 const NO: TcfChoice = { purposes: [] };
 const GPC = `Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });`;
 
-let rig: Rig;
+const rig = useRig();
 let context: BrowserContext;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
-});
-afterEach(async () => {
-  await context?.close();
-});
 
 const url = (page: string) => rig.pageUrl.replace('index.html', page);
 

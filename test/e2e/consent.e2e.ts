@@ -4,7 +4,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed, InitConfig } from '../../src/types';
-import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, startRig, storageCount, until, type Rig } from './rig';
+import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, storageCount, until, useRig } from './rig';
 
 declare global {
   // The script-tag build's global.
@@ -16,21 +16,9 @@ const FLAG = `__mp_opt_in_out_${TOKEN}`;
 // Long enough that nothing would be sent by itself during the negative checks.
 const QUIET = 400;
 
-let rig: Rig;
+const rig = useRig();
 let context: BrowserContext;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
-});
-afterEach(async () => {
-  await context?.close();
-});
 
 async function open(config: InitConfig = {}, initScript?: string, ctx?: BrowserContext): Promise<Page> {
   if (!ctx) context = await newContext(rig, initScript);

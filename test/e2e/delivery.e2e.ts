@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed, InitConfig } from '../../src/types';
-import { listStorage, newContext, pause, startRig, until, type Rig } from './rig';
+import { listStorage, newContext, pause, until, useRig } from './rig';
 
 declare global {
   var heed: Heed; // the script-tag build's global
@@ -15,24 +15,14 @@ declare global {
 const TOKEN = 'delivery-token';
 const FLAG = `__mp_opt_in_out_${TOKEN}`;
 
-let rig: Rig;
+const rig = useRig();
 let context: BrowserContext;
 let pageUrl: string;
 let awayUrl: string;
 
-beforeAll(async () => {
-  rig = await startRig();
+beforeAll(() => {
   pageUrl = rig.pageUrl.replace('index.html', 'delivery.html');
   awayUrl = rig.pageUrl.replace('index.html', 'delivery-away.html');
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' }); // clears faults too
-});
-afterEach(async () => {
-  await context?.close();
 });
 
 type Fault = { mode: '500' | '429' | '413' | 'hang' | 'reset'; count?: number; retryAfter?: number; maxBytes?: number };

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed, InitConfig } from '../../src/types';
-import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, startRig, until, type Rig } from './rig';
+import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, until, useRig } from './rig';
 
 declare global {
   var heed: Heed;
@@ -17,21 +17,9 @@ const KEY = FLAG + '_purposes';
 const TWO: InitConfig = { purposes: ['analytics', 'marketing'], opt_out_tracking_by_default: true };
 const QUIET = 400;
 
-let rig: Rig;
+const rig = useRig();
 let context: BrowserContext;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
-});
-afterEach(async () => {
-  await context?.close();
-});
 
 async function open(config: InitConfig, initScript?: string): Promise<Page> {
   context = await newContext(rig, initScript);

@@ -46,9 +46,32 @@ export async function startRig(mounts: Record<string, string> = {}): Promise<Rig
   };
 }
 
+/** The contexts each rig opened, closed after each test by `useRig`. */
+const opened = new WeakMap<Rig, Set<BrowserContext>>();
+
+/**
+ * The lifecycle the e2e suites share: one rig (collector + Chromium) per file, the collector
+ * reset before each test, and every context the test opened with `newContext` closed after it.
+ * The rig is filled in `beforeAll`; use it inside tests and hooks only.
+ */
+export function useRig(mounts?: Record<string, string>): Rig {
+  const rig = {} as Rig;
+  beforeAll(async () => void Object.assign(rig, await startRig(mounts)));
+  afterAll(() => rig.close?.());
+  beforeEach(() => fetch(`${rig.collector.url}/api/reset`, { method: 'POST' })); // clears faults too
+  afterEach(async () => {
+    const contexts = opened.get(rig);
+    if (contexts) await Promise.all([...contexts].map((c) => c.close()));
+    opened.delete(rig);
+  });
+  return rig;
+}
+
 /** A fresh profile (no storage) whose requests may only go to this machine. */
 export async function newContext(rig: Rig, initScript?: string): Promise<BrowserContext> {
   const context = await rig.browser.newContext();
+  if (!opened.has(rig)) opened.set(rig, new Set());
+  opened.get(rig)!.add(context);
   await context.route('**/*', (route) => {
     const host = new URL(route.request().url()).hostname;
     return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed } from '../../src/types';
-import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, startRig, type Rig } from './rig';
+import { events, eventsAtLeast, ingestRequests, listStorage, newContext, pause, useRig } from './rig';
 
 type Loaded = Heed & { _q?: unknown[]; other: Heed };
 declare global {
@@ -14,20 +14,14 @@ declare global {
   }
 }
 
-let rig: Rig;
 let context: BrowserContext;
 // Pages a test writes, served by the collector itself: a page Playwright fulfils is not on the
 // loopback address space, and Chromium's Local Network Access would block its requests.
 const written = mkdtempSync(join(tmpdir(), 'heed-pages-'));
-beforeAll(async () => {
-  rig = await startRig({ '/written/': written });
-});
-afterAll(() => rig?.close());
+const rig = useRig({ '/written/': written });
 beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
   context = await newContext(rig);
 });
-afterEach(() => context?.close());
 
 async function load(kind: string, lib?: string): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();

@@ -5,24 +5,18 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Heed } from '../../src/types';
-import { events, eventsAtLeast, newContext, pause, startRig, until, type Rig } from './rig';
+import { events, eventsAtLeast, newContext, pause, until, useRig } from './rig';
 
 declare global {
   var heed: Heed;
 }
 
 const TOKEN = 'surface-token';
-let rig: Rig;
+const rig = useRig();
 let context: BrowserContext;
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(() => rig?.close());
 beforeEach(async () => {
-  await fetch(`${rig.collector.url}/api/reset`, { method: 'POST' });
   context = await newContext(rig);
 });
-afterEach(() => context?.close());
 
 /** Items that arrived at /track, counting every copy (the stored rows are de-duplicated). */
 async function onTheWire(): Promise<{ items: number; duplicates: number }> {

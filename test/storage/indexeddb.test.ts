@@ -2,7 +2,7 @@
  * IndexedDB needs no DOM, so this suite runs in Node: fake-indexeddb relies on the global
  * structuredClone, which jest's jsdom environment does not provide.
  */
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBDatabase, IDBFactory } from 'fake-indexeddb';
 import { dropDatabaseIfEmpty, idbStore } from '../../src/storage/indexeddb';
 import type { StoreKind } from '../../src/storage/types';
 
@@ -126,6 +126,31 @@ describe('idbStore', () => {
     await store.set('x', 1);
     expect(await store.get('x')).toBe(1);
     expect(calls).toEqual([['indexedDB', error]]);
+  });
+
+  it('writes asked in one task share one transaction, and each resolves once it has committed', async () => {
+    const store = idbStore<number>('a:');
+    await store.set('warm', 0); // the database is open
+    const modes: string[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = jest.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      modes.push(String(args[1] ?? 'readonly'));
+      return transaction.apply(this, args);
+    });
+    try {
+      const writes = Array.from({ length: 20 }, (_, i) => store.set('b' + i, i)).concat(store.remove('warm'));
+      await Promise.all(writes);
+      expect(modes).toEqual(['readwrite']);
+      // Resolved means committed: a store of its own (another connection) reads every write.
+      const other = idbStore<number>('a:');
+      expect((await other.keys()).sort()).toEqual(Array.from({ length: 20 }, (_, i) => 'b' + i).sort());
+      // A read asked in the same task as writes sees them: the writes start first.
+      const pending = store.set('late', 7);
+      expect(await store.get('late')).toBe(7);
+      await pending;
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('falls back to memory when the database lacks its object store', async () => {

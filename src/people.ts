@@ -7,11 +7,19 @@ import { OWN_IDS } from './identity/ids';
 /** Queue one profile (`engage`) or group (`groups`) update for `target`, gated; returns what was queued. */
 export type Update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => Properties | undefined;
 
-/** Mixpanel's `(prop, value, cb)` or `({prop: value}, cb)` argument shapes. */
-function pairs(prop: unknown, value: unknown, callback: unknown, map?: (v: PropertyValue) => PropertyValue | undefined): [Properties, Callback | undefined] {
+/** The names an update never changes, as in mixpanel-browser: who the profile is. */
+const RESERVED = {
+  engage: ['$distinct_id', '$token', '$device_id', '$user_id', '$had_persisted_distinct_id'],
+  groups: ['$group_key', '$group_id'],
+};
+type Endpoint = keyof typeof RESERVED;
+
+/** Mixpanel's `(prop, value, cb)` or `({prop: value}, cb)` argument shapes; an object loses the reserved names. */
+function pairs(endpoint: Endpoint, prop: unknown, value: unknown, callback: unknown, map?: (v: PropertyValue) => PropertyValue | undefined): [Properties, Callback | undefined] {
   let props: Properties = {};
   if (prop && typeof prop === 'object') {
     props = copyProps(prop);
+    for (const name of RESERVED[endpoint]) delete props[name];
     callback = value;
   } else {
     const name = propName(prop);
@@ -35,13 +43,14 @@ const unionList = (v: PropertyValue) => {
   return list.length ? list : undefined;
 };
 const numeric = (v: PropertyValue) => (typeof v === 'number' ? v : undefined);
-const names = (prop: unknown): string[] => (Array.isArray(prop) ? prop : [prop]).map(propName).filter((n): n is string => !!n);
+const names = (endpoint: Endpoint, prop: unknown): string[] =>
+  (Array.isArray(prop) ? prop : [prop]).map(propName).filter((n): n is string => !!n && RESERVED[endpoint].indexOf(n) < 0);
 
 /**
  * The operations people and groups share, for one target (`undefined`: refused, for a group
  * without a usable key and id). An update with nothing in it is refused too, as Mixpanel would.
  */
-function operations(endpoint: 'engage' | 'groups', target: () => Properties | undefined, update: Update, warn: (m: string) => void) {
+function operations(endpoint: Endpoint, target: () => Properties | undefined, update: Update, warn: (m: string) => void) {
   const send = (name: string, value: Properties | string[] | string, cb?: Callback) => {
     const to = target();
     if (to && (name === '$delete' || Object.keys(value).length)) return update(endpoint, to, name, value, cb);
@@ -50,19 +59,20 @@ function operations(endpoint: 'engage' | 'groups', target: () => Properties | un
     return undefined;
   };
   const op = (name: string, map?: (v: PropertyValue) => PropertyValue | undefined) =>
-    (prop: unknown, value?: unknown, callback?: Callback) => send(name, ...pairs(prop, value, callback, map));
+    (prop: unknown, value?: unknown, callback?: Callback) => send(name, ...pairs(endpoint, prop, value, callback, map));
   return {
     set: op('$set'),
     set_once: op('$set_once'),
     union: op('$union', unionList),
     remove: op('$remove'),
     append: op('$append'),
-    unset: (prop: unknown, callback?: Callback) => send('$unset', names(prop), callback),
-    delete: (callback?: Callback) => send('$delete', '', callback),
+    unset: (prop: unknown, callback?: Callback) => send('$unset', names(endpoint, prop), callback),
+    // A profile's `$delete` names its distinct_id, as mixpanel-browser's does; a group's is empty.
+    delete: (callback?: Callback) => send('$delete', endpoint === 'engage' ? String((target() || {}).$distinct_id ?? '') : '', callback),
     increment(prop: unknown, by?: unknown, callback?: Callback) {
       return typeof prop === 'string'
-        ? send('$add', ...pairs(prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric))
-        : send('$add', ...pairs(prop, by, callback, numeric));
+        ? send('$add', ...pairs(endpoint, prop, typeof by === 'number' ? by : 1, typeof by === 'function' ? by : callback, numeric))
+        : send('$add', ...pairs(endpoint, prop, by, callback, numeric));
     },
   };
 }

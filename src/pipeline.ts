@@ -62,6 +62,7 @@ export function createPipeline(x: PipelineParts) {
   const { token, config, gate, identity, outbox, hooks, platform } = x;
   const nextInsertId = insertIds();
   const shared = sharedProperties(x);
+  const peopleInfo = browserOf(platform.context());
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
   const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
@@ -119,6 +120,8 @@ export function createPipeline(x: PipelineParts) {
 
   const update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => {
     if (!gate.admit(`${endpoint} ${op}`, callback, config.purposes[0])) return undefined;
+    // A profile's $set also says which browser it was set from (the caller's values win), as mixpanel-browser's does.
+    if (endpoint === 'engage' && op === '$set') value = { ...peopleInfo, ...(value as Properties) };
     const built = buildUpdate(token, target, op, value);
     const item = hooks.any() ? rewritten(hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built), built, op) : built;
     if (item) return enqueue(endpoint, item, callback);
@@ -127,6 +130,16 @@ export function createPipeline(x: PipelineParts) {
   };
 
   return { track, update };
+}
+
+/** mixpanel-browser's people properties: in a browser, `$os` and `$browser` where known and `$browser_version`. */
+function browserOf(context: Properties): Properties {
+  const info: Properties = {};
+  if (!('$browser_version' in context)) return info; // Node: none, as the mixpanel library sends none
+  if (context.$os) info.$os = context.$os;
+  if (context.$browser) info.$browser = context.$browser;
+  if ('$browser_version' in context) info.$browser_version = context.$browser_version;
+  return info;
 }
 
 /** What every event shares, rebuilt only when the identity, its super properties or the page changed. */

@@ -63,7 +63,9 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
   gate.use(consent, purposes);
   const keep = !config.disable_persistence && !config.disable_cookie;
   const name = config.persistence_name || config.cookie_name;
-  const identity = createIdentity(platform.store(keep ? config.persistence : 'memory', 'mp_', config, report), gate.allowed, name || token + '_mixpanel');
+  // mixpanel-browser's default is the cookie: a profile there moves into localStorage, as it does.
+  const legacy = keep && config.persistence === 'localStorage' ? platform.store('cookie', 'mp_', config, report) : undefined;
+  const identity = createIdentity(platform.store(keep ? config.persistence : 'memory', 'mp_', config, report), gate.allowed, name || token + '_mixpanel', legacy);
   const hooks = createHooks(warn);
   hooks.use(config.hooks);
   const state = { transport: transportFor(config), auto: config.batch_autostart, batching: true, disabled: [] as string[] | true };

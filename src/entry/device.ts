@@ -36,11 +36,14 @@ const device = (ua: string) =>
   /Windows Phone|WPDesktop/i.test(ua) ? 'Windows Phone' : /iPad/.test(ua) ? 'iPad' : /iPod/.test(ua) ? 'iPod Touch'
     : /iPhone/.test(ua) ? 'iPhone' : /Android/.test(ua) ? 'Android' : '';
 
-/** `$os`, `$browser`, `$browser_version` and `$device`; empty ones left out, as mixpanel-browser leaves them out. */
+/**
+ * `$os`, `$browser`, `$browser_version` and `$device`; empty ones left out, as mixpanel-browser
+ * leaves them out, except `$browser_version`, which it always sends (null when unknown).
+ */
 export function deviceProperties(ua: string, vendor: string): Properties {
   const [name, v] = browser(ua, vendor);
   const p: Properties = { $os: os(ua), $browser: name, $device: device(ua) };
   for (const key in p) if (!p[key]) delete p[key];
-  if (v !== undefined) p.$browser_version = v;
+  p.$browser_version = v === undefined ? null : v;
   return p;
 }

@@ -8,7 +8,8 @@ import { now, parse, stringify } from '../intrinsics';
  * What heed persists per token, in mixpanel-browser's `mp_<token>_mixpanel` format: identity,
  * super properties (flat) and reserved `__` keys (`__timers`) that never go into events.
  */
-export type Profile = { distinct_id: string; $device_id: string; $user_id?: string } & Record<
+/** `$device_id` is missing only from a profile an older mixpanel-browser stored: identify() then takes it from the distinct_id. */
+export type Profile = { distinct_id: string; $device_id?: string; $user_id?: string } & Record<
   string,
   PropertyValue | undefined
 >;
@@ -23,10 +24,13 @@ export function anonymousProfile(): Profile {
   return { distinct_id: DEVICE_PREFIX + device, $device_id: device };
 }
 
-/** A stored profile, or `undefined` for a missing or unreadable one. */
+/**
+ * A stored profile, or `undefined` for a missing or unreadable one. One without `$device_id` (an
+ * older mixpanel-browser's) keeps its distinct_id and super properties, as mixpanel-browser does.
+ */
 export function parseProfile(raw: string | undefined): Profile | undefined {
   const p = raw ? (parse(raw) as Profile | undefined) : undefined; // parse() never throws
-  return p && typeof p.distinct_id === 'string' && typeof p.$device_id === 'string' ? p : undefined;
+  return p && typeof p === 'object' && typeof p.distinct_id === 'string' && p.distinct_id && (p.$device_id === undefined || typeof p.$device_id === 'string') ? p : undefined;
 }
 
 type Timers = Record<string, number>;
@@ -61,13 +65,16 @@ function putSupers(profile: Profile, session: Properties, props: unknown, option
  * the profile is written to `store` only while `allowed()`; otherwise changes live in memory.
  * `version` moves on every change, so event builders can cache what they derive from it.
  */
-export function createIdentity(store: Store, allowed: () => boolean, key = PROFILE_KEY) {
+export function createIdentity(store: Store, allowed: () => boolean, key = PROFILE_KEY, legacy?: Store) {
   let profile = anonymousProfile();
   let session: Properties = {};
   let version = 0;
+  let moved = false; // the profile came from `legacy`: removed there once written to `store`
 
   const save = () => {
-    if (allowed()) store.set(key, stringify(profile));
+    if (!allowed()) return;
+    store.set(key, stringify(profile));
+    if (moved) (moved = false), legacy!.remove(key);
   };
   const changed = (persist = true) => {
     version++;
@@ -75,7 +82,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
   };
   const timers = () => profile.__timers as Timers | undefined;
   const fresh = (remove: boolean) => {
-    if (remove) store.remove(key);
+    if (remove) store.remove(key), legacy && legacy.remove(key);
     profile = anonymousProfile();
     session = {};
     changed(!remove);
@@ -92,9 +99,14 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       return version;
     },
     save,
-    /** Take the stored profile, if any, without the super properties whose days are over; true when there was one. */
+    /**
+     * Take the stored profile, if any, without the super properties whose days are over; true when
+     * there was one. Without one, a profile in `legacy` (mixpanel-browser's cookie, its default) is
+     * taken and moved, as mixpanel-browser moves it into localStorage.
+     */
     load(): boolean {
-      const stored = parseProfile(store.get(key));
+      let stored = parseProfile(store.get(key));
+      if (!stored && legacy) moved = !!(stored = parseProfile(legacy.get(key)));
       if (stored) profile = stored;
       const expires = expiries(profile);
       for (const name in expires) if (expires[name] < now()) delete profile[name], delete expires[name];
@@ -114,6 +126,8 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       const previous = profile.distinct_id;
       if (id === previous || id === profile.$user_id) return undefined;
       profile.$user_id = id;
+      // An older profile had no device id: its distinct_id was one, as mixpanel-browser keeps it.
+      if (profile.$device_id === undefined) (profile.$device_id = previous), (profile.$had_persisted_distinct_id = true);
       if (id !== profile.__alias) {
         delete profile.__alias;
         profile.distinct_id = id;
@@ -153,7 +167,8 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
     },
     /** Who a profile update is for (Simplified ID Merge). */
     target(): Properties {
-      const t: Properties = { $distinct_id: profile.distinct_id, $device_id: profile.$device_id };
+      const t: Properties = { $distinct_id: profile.distinct_id };
+      if (profile.$device_id !== undefined) t.$device_id = profile.$device_id;
       if (profile.$user_id !== undefined) t.$user_id = profile.$user_id;
       return t;
     },

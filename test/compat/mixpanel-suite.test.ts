@@ -7,6 +7,7 @@
  */
 import { createHeed, type Heed, type InitConfig } from '../../src/entry/browser';
 import { cookies, localEntries, patch, signal } from '../helpers/browser';
+import { peopleInfo } from '../helpers/people-info';
 import { useTracker } from '../helpers/tracker';
 
 const TOKEN = 'compatTok';
@@ -731,13 +732,13 @@ describe('mixpanel.people.delete_user', () => {
 describe('groups', () => {
   // mixpanel.set_group "array of groups"
   it('set_group with a list returns $set of that list', () => {
-    expect(start().set_group('company', ['mixpanel', 'google'])!.$set).toEqual({ company: ['mixpanel', 'google'] });
+    expect(start().set_group('company', ['mixpanel', 'google'])!.$set).toEqual({ ...peopleInfo(), company: ['mixpanel', 'google'] });
   });
 
   // mixpanel.set_group "single group" (2.82 wraps the id in a list)
   it('set_group with one id returns $set of a one-item list and registers it', () => {
     const heed = start();
-    expect(heed.set_group('company', 'mixpanel')!.$set).toEqual({ company: ['mixpanel'] });
+    expect(heed.set_group('company', 'mixpanel')!.$set).toEqual({ ...peopleInfo(), company: ['mixpanel'] });
     expect(heed.get_property('company')).toEqual(['mixpanel']);
   });
 

@@ -181,7 +181,7 @@ export function describeBatching(createHeed: () => Heed, reset: () => void = () 
       await heed.flush();
       expect(rig.server.requests.map((r) => r.format)).toEqual(['base64', 'base64']);
       expect(rig.server.accepted('track')[0].properties.s).toBe('héllo ✓ 日本 😀');
-      expect(rig.server.accepted('engage')[0].$set).toEqual({ name: 'Zoë' });
+      expect(rig.server.accepted('engage')[0].$set.name).toBe('Zoë');
     });
 
     it('ip: false asks the server not to geolocate (ip=0)', async () => {

@@ -2,6 +2,7 @@
 import { createHeed, type Heed } from '../../src/entry/browser';
 import { useTracker } from '../helpers/tracker';
 import { ingestionValidator } from '../helpers/openapi';
+import { peopleInfo } from '../helpers/people-info';
 
 const TOKEN = 'peopleTok';
 
@@ -42,8 +43,8 @@ describe('people', () => {
     const ops = rig.server.accepted('engage');
     const target = { $token: TOKEN, $distinct_id: 'user-1', $device_id: device, $user_id: 'user-1' };
     expect(ops).toEqual([
-      { ...target, $set: { name: 'Ada' } },
-      { ...target, $set: { a: 1, b: 'two' } },
+      { ...target, $set: { ...peopleInfo(), name: 'Ada' } },
+      { ...target, $set: { ...peopleInfo(), a: 1, b: 'two' } },
       { ...target, $set_once: { created: '2024-01-01' } },
       { ...target, $set_once: { source: 'ad' } },
       { ...target, $unset: ['a'] },
@@ -57,7 +58,7 @@ describe('people', () => {
       { ...target, $union: { tags: ['c'] } },
       { ...target, $union: { tags: ['z'] } },
       { ...target, $remove: { tags: 'a' } },
-      { ...target, $delete: '' },
+      { ...target, $delete: 'user-1' },
     ]);
     expect(rig.server.requests.filter((r) => r.endpoint === 'engage').every((r) => r.path === '/engage/')).toBe(true);
     expect(results).toEqual(new Array(10).fill(1));
@@ -94,7 +95,7 @@ describe('groups', () => {
       ['three', ['beta']],
     ]);
     expect(rig.server.accepted('engage').map(({ $set, $union, $remove }) => ({ $set, $union, $remove }))).toEqual([
-      { $set: { company: ['acme'] } },
+      { $set: { ...peopleInfo(), company: ['acme'] } },
       { $union: { company: ['beta'] } },
       { $union: { company: ['beta'] } },
       { $remove: { company: 'acme' } },

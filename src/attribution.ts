@@ -27,6 +27,9 @@ export function params(url: string, keys: readonly string[]): Properties {
   return out;
 }
 
+/** The campaign (`utm_*`) and ad click ids `url` carries: what every event and page view gets. */
+export const campaign = (url: string): Properties => (url ? params(url, UTM.concat(CLICK_IDS)) : {});
+
 /** The host part of a referrer, as mixpanel-browser takes it (`''` when there is none). */
 export const referringDomain = (referrer: string): string => referrer.split('/')[2] || '';
 

@@ -8,7 +8,7 @@ import type { Endpoint } from './transport';
 import { insertIds } from './identity';
 import { purposesIn } from './consent';
 import { BASE_KEYS, baseProperties, buildEvent, buildUpdate, type EventOptions, type MixpanelEvent } from './event';
-import { CLICK_IDS, UTM, params } from './attribution';
+import { campaign } from './attribution';
 import { copyProps } from './properties';
 import { now, show } from './intrinsics';
 
@@ -153,7 +153,7 @@ function sharedProperties(x: PipelineParts): () => { properties: Properties; siz
     const now = platform.page();
     if (version === identity.version && page === now) return base;
     const url = String(now.$current_url || '');
-    const marketing = config.track_marketing && url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {};
+    const marketing = config.track_marketing ? campaign(url) : {};
     const properties = baseProperties(x.token, [context, now, marketing], identity.profile, identity.session);
     base = { properties, size: Object.keys(properties).length };
     if (base.size >= BASE_KEYS) x.warn(`over ${BASE_KEYS} super and page properties: the last registered are not sent (Mixpanel takes 255 per event)`);

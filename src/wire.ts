@@ -13,7 +13,7 @@ import { membership, peopleApi } from './people';
 import { buildUpdate } from './event';
 import { landing } from './attribution';
 import { trackPageviews } from './pageviews';
-import { CLICK_IDS, UTM, params } from './attribution';
+import { campaign } from './attribution';
 import { copyProps } from './properties';
 import { noop } from './config';
 
@@ -124,7 +124,7 @@ export type Core = ReturnType<typeof wire>;
 export function pageview(core: Core, platform: Platform, props?: unknown, options?: unknown): TrackedEvent | undefined {
   const url = String(platform.page().$current_url || '');
   const event = (options && typeof options === 'object' && (options as { event_name?: unknown }).event_name) || '$mp_web_page_view';
-  const p: Properties = { ...platform.pageview(), ...(url ? { ...params(url, UTM), ...params(url, CLICK_IDS) } : {}) };
+  const p: Properties = { ...platform.pageview(), ...campaign(url) };
   return core.pipeline.track(String(event), copyProps(props, 0, undefined, p), typeof options === 'function' ? (options as Callback) : undefined);
 }
 

@@ -1,7 +1,7 @@
 import type { Callback, Config, DenyOptions, DomProperties, DomQuery, EventMap, GrantOptions, GroupApi, Heed, HookFunction, HookName, InitConfig, OptInOptions, OptOutOptions, Properties, PropertyValue, PurposeList, PushItem, RegisterOptions, TrackOptions } from './types';
 import type { Platform } from './platform';
 import { defaults, noop } from './config';
-import { createGate } from './consent';
+import { createGate, type Gate } from './consent';
 import { hostFor } from './transport';
 import { groupApi, peopleApi, type Update } from './people';
 import { copyProps, propName } from './properties';
@@ -65,12 +65,9 @@ function shield<T extends object>(o: T, warn: (m: string) => void, skip?: string
   return o;
 }
 
-function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
-  const config: Config = { ...defaults(), ...platform.defaults };
-  const known = { ...config }; // the options this platform takes
-  let core: Core | undefined;
-  const named = new Map<string, Heed<E>>();
-  const warn = (message: string) => {
+/** `debug` warnings and the app's `error_reporter`, for one instance's config. */
+function reporter(config: Config): (message: string) => void {
+  return (message) => {
     if (config.debug) console.warn('[heed] ' + message);
     try {
       if (typeof config.error_reporter === 'function') config.error_reporter(message);
@@ -78,6 +75,82 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       // the app's reporter failing is no reason for the app's call to fail
     }
   };
+}
+
+/**
+ * `track_links` / `track_forms`: the event goes with a beacon, which survives the navigation, so
+ * the click is not held back (mixpanel-browser waits `track_links_timeout`).
+ */
+const domTracker = (platform: Platform, kind: 'click' | 'submit', track: (event: string, props: Properties) => void) =>
+  (query: DomQuery, event: string, props?: DomProperties): boolean =>
+    !!platform.listen && platform.listen(kind, query, (el) => {
+      const p: Properties = { ...(typeof props === 'function' ? props(el) : props) };
+      const href = kind === 'click' && (el as HTMLAnchorElement).href;
+      if (href) p.url = href;
+      track(event, p);
+    });
+
+/** `heed.consent`: the gate's status, holds and records, and per-purpose decisions once `init` wired them. */
+function consentApi(gate: Gate, ready: <T extends CoreMethods>(table: T, prefix?: string) => Wired<T>, config: Config, signal: () => boolean) {
+  return {
+    status: gate.status,
+    ...ready(
+      {
+        hold: (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {
+          gate.hold(state, keep, purposes);
+          gate.emit(source);
+        },
+        grant: (c, purposes?: PurposeList, options?: GrantOptions) => c.decisions.grant(purposes, options || {}),
+        deny: (c, purposes?: PurposeList, options?: DenyOptions) => c.decisions.deny(purposes, options || {}),
+      },
+      'consent.',
+    ),
+    own: () => gate.own(signal()),
+    purposes: () => config.purposes.slice(),
+    records: gate.records,
+  };
+}
+
+/** The Mixpanel methods that need `init`: each takes the wired core first (see `ready` in makeHeed). */
+const coreMethods = (platform: Platform) => ({
+  track_pageview: (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options),
+  track_with_groups: (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
+    c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback),
+  identify: (c, id: string | number) => c.calls.identify(id),
+  alias: (c, alias: string, original?: string) => c.calls.alias(alias, original),
+  reset: (c) => c.identity.reset(),
+  register: (c, props: Properties, options?: RegisterOptions | number) => c.calls.register(props, options),
+  register_once: (c, props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) => c.calls.register_once(props, dflt, options),
+  unregister: (c, name: string, options?: RegisterOptions) => c.calls.unregister(name, options),
+  name_tag: (c, tag: string) => c.calls.register({ mp_name_tag: tag }),
+  time_event: (c, event: string) => void (typeof event === 'string' && c.identity.time(event)),
+  disable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true),
+  enable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : []),
+  set_group: (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb),
+  add_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb),
+  remove_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb),
+  add_hook: (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook),
+  remove_hook: (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook),
+  start_batch_senders: (c) => {
+    c.state.auto = c.state.batching = true;
+    c.outbox.start();
+  },
+  stop_batch_senders: (c) => {
+    c.state.batching = false; // each later call is sent at once; nothing queued is dropped
+    if (c.gate.allowed()) c.outbox.flush().catch(noop);
+  },
+  // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
+  opt_in_tracking: (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {}),
+  opt_out_tracking: (c, options?: OptOutOptions) => c.decisions.deny(undefined, options || {}),
+  clear_opt_in_out_tracking: (c) => c.decisions.clear(),
+}) satisfies CoreMethods;
+
+function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
+  const config: Config = { ...defaults(), ...platform.defaults };
+  const known = { ...config }; // the options this platform takes
+  let core: Core | undefined;
+  const named = new Map<string, Heed<E>>();
+  const warn = reporter(config);
   const gate = createGate(warn);
   /** `table`'s methods once `init` has wired everything. Before, a call changes nothing: warned under `debug`, and one with a callback gets 0. */
   const ready = <T extends CoreMethods>(table: T, prefix = ''): Wired<T> => {
@@ -91,14 +164,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
   const update: Update = (endpoint, target, op, value, callback) =>
     core ? core.pipeline.update(endpoint, target, op, value, callback) : void gate.admit(`${endpoint} ${op}`, callback);
   const people = peopleApi(() => (core ? core.identity.target() : {}), update, warn);
-  const dom = (kind: 'click' | 'submit') => (query: DomQuery, event: string, props?: DomProperties) =>
-    !!platform.listen && platform.listen(kind, query, (el) => {
-      const p: Properties = { ...(typeof props === 'function' ? props(el) : props) };
-      const href = kind === 'click' && (el as HTMLAnchorElement).href;
-      if (href) p.url = href;
-      // Sent with a beacon: it survives the navigation, so the click is not held back (mixpanel-browser waits track_links_timeout).
-      heed.track(event, p, { transport: 'sendBeacon' });
-    });
+  const dom = (kind: 'click' | 'submit') => domTracker(platform, kind, (event, p): void => void heed.track(event, p, { transport: 'sendBeacon' }));
   const refused = (name: string) => () => warn(`${name}() does nothing: heed has no session recording`);
 
   const heed = {
@@ -130,38 +196,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
       }
     },
     // The methods that need `init` (see ready).
-    ...ready({
-      track_pageview: (c, props?: Properties, options?: { event_name?: string } | Callback) => pageview(c, platform, props, options),
-      track_with_groups: (c, event: string, props: Properties, ids: Record<string, PropertyValue>, callback?: Callback) =>
-        c.pipeline.track(event, { ...copyProps(props), ...copyProps(ids) }, callback),
-      identify: (c, id: string | number) => c.calls.identify(id),
-      alias: (c, alias: string, original?: string) => c.calls.alias(alias, original),
-      reset: (c) => c.identity.reset(),
-      register: (c, props: Properties, options?: RegisterOptions | number) => c.calls.register(props, options),
-      register_once: (c, props: Properties, dflt?: PropertyValue, options?: RegisterOptions | number) => c.calls.register_once(props, dflt, options),
-      unregister: (c, name: string, options?: RegisterOptions) => c.calls.unregister(name, options),
-      name_tag: (c, tag: string) => c.calls.register({ mp_name_tag: tag }),
-      time_event: (c, event: string) => void (typeof event === 'string' && c.identity.time(event)),
-      disable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.concat(events) : true),
-      enable: (c, events?: string[]) => void (c.state.disabled = Array.isArray(events) && c.state.disabled !== true ? c.state.disabled.filter((e) => events.indexOf(e) < 0) : []),
-      set_group: (c, key: string, ids: PropertyValue, cb?: Callback) => c.groups.set_group(key, ids, cb),
-      add_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.add_group(key, id, cb),
-      remove_group: (c, key: string, id: string | number, cb?: Callback) => c.groups.remove_group(key, id, cb),
-      add_hook: (c, name: HookName, hook: HookFunction) => c.hooks.add(name, hook),
-      remove_hook: (c, name: HookName, hook: HookFunction) => c.hooks.remove(name, hook),
-      start_batch_senders: (c) => {
-        c.state.auto = c.state.batching = true;
-        c.outbox.start();
-      },
-      stop_batch_senders: (c) => {
-        c.state.batching = false; // each later call is sent at once; nothing queued is dropped
-        if (c.gate.allowed()) c.outbox.flush().catch(noop);
-      },
-      // `options || {}`: null from JavaScript callers must still decide, not throw before the flag is written.
-      opt_in_tracking: (c, options?: OptInOptions) => c.decisions.grant(undefined, options || {}),
-      opt_out_tracking: (c, options?: OptOutOptions) => c.decisions.deny(undefined, options || {}),
-      clear_opt_in_out_tracking: (c) => c.decisions.clear(),
-    }),
+    ...ready(coreMethods(platform)),
     // The listeners can go on before init: a click is tracked (and gated) when it happens.
     track_links: dom('click'),
     track_forms: dom('submit'),
@@ -189,23 +224,7 @@ function makeHeed<E extends EventMap>(platform: Platform): Heed<E> {
     // While tracking is not allowed there is nothing to send: resolve at once, whatever is queued.
     // After a microtask: what the same task tracks after flush() goes with it.
     flush: () => (core && gate.allowed() ? P.resolve().then(core.outbox.flush) : P.resolve()),
-    consent: {
-      status: gate.status,
-      ...ready(
-        {
-          hold: (_c, state?: 'pending' | 'denied', source: string = 'api', keep?: boolean, purposes?: readonly string[]) => {
-            gate.hold(state, keep, purposes);
-            gate.emit(source);
-          },
-          grant: (c, purposes?: PurposeList, options?: GrantOptions) => c.decisions.grant(purposes, options || {}),
-          deny: (c, purposes?: PurposeList, options?: DenyOptions) => c.decisions.deny(purposes, options || {}),
-        },
-        'consent.',
-      ),
-      own: () => gate.own(!!core && core.signal()),
-      purposes: () => config.purposes.slice(),
-      records: gate.records,
-    },
+    consent: consentApi(gate, ready, config, () => !!core && core.signal()),
     onConsentChange: gate.on,
   } satisfies Heed<E>;
   shield(heed.people, warn);

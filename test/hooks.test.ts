@@ -1,5 +1,6 @@
 /** @jest-environment jsdom */
 import type { Hooks, Properties, TrackedEvent } from '../src/entry/browser';
+import { peopleInfo } from './helpers/people-info';
 import { useTracker } from './helpers/tracker';
 
 const rig = useTracker('hooksTok');
@@ -55,7 +56,7 @@ describe('before_send_* hooks, the stage between building and queueing', () => {
     const group = heed.get_group('company', 'acme').set('plan', 'x');
     await heed.flush();
     expect(rig.server.accepted('engage')).toEqual([person]);
-    expect(person!.$set).toEqual({ plan: 'pro', via: 'hook' });
+    expect(person!.$set).toEqual({ ...peopleInfo(), plan: 'pro', via: 'hook' });
     expect(rig.server.accepted('groups')).toEqual([group]);
     expect(group).toMatchObject({ $group_key: 'company', $group_id: 'acme', $set: { tier: 'gold' } });
   });

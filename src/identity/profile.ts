@@ -59,6 +59,38 @@ function putSupers(profile: Profile, session: Properties, props: unknown, option
   return persistent;
 }
 
+/** The super properties whose days are over leave the profile. */
+function dropExpired(profile: Profile): void {
+  const expires = expiries(profile);
+  for (const name in expires) if (expires[name] < now()) delete profile[name], delete expires[name];
+}
+
+/**
+ * The profile's person is `id` from now on; returns the previous distinct_id, or `undefined` when
+ * `id` was already known. After `alias(id)` the distinct_id stays (as in mixpanel-browser) and
+ * only `$user_id` says who it is.
+ */
+function becomes(profile: Profile, id: string): string | undefined {
+  const previous = profile.distinct_id;
+  if (id === previous || id === profile.$user_id) return undefined;
+  profile.$user_id = id;
+  // An older profile had no device id: its distinct_id was one, as mixpanel-browser keeps it.
+  if (profile.$device_id === undefined) (profile.$device_id = previous), (profile.$had_persisted_distinct_id = true);
+  if (id !== profile.__alias) {
+    delete profile.__alias;
+    profile.distinct_id = id;
+  }
+  return previous;
+}
+
+/** Who a profile update is for (Simplified ID Merge). */
+function targetOf(profile: Profile): Properties {
+  const t: Properties = { $distinct_id: profile.distinct_id };
+  if (profile.$device_id !== undefined) t.$device_id = profile.$device_id;
+  if (profile.$user_id !== undefined) t.$user_id = profile.$user_id;
+  return t;
+}
+
 /**
  * The person as this device knows them: the profile (distinct_id, `$device_id`, `$user_id`,
  * persistent super properties, event timers) and the page's own super properties. Its one rule:
@@ -108,8 +140,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       let stored = parseProfile(store.get(key));
       if (!stored && legacy) moved = !!(stored = parseProfile(legacy.get(key)));
       if (stored) profile = stored;
-      const expires = expiries(profile);
-      for (const name in expires) if (expires[name] < now()) delete profile[name], delete expires[name];
+      dropExpired(profile);
       changed();
       return !!stored;
     },
@@ -123,16 +154,8 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
      * this is news (the caller tracks `$identify`), `undefined` when `id` was already known.
      */
     identify(id: string): string | undefined {
-      const previous = profile.distinct_id;
-      if (id === previous || id === profile.$user_id) return undefined;
-      profile.$user_id = id;
-      // An older profile had no device id: its distinct_id was one, as mixpanel-browser keeps it.
-      if (profile.$device_id === undefined) (profile.$device_id = previous), (profile.$had_persisted_distinct_id = true);
-      if (id !== profile.__alias) {
-        delete profile.__alias;
-        profile.distinct_id = id;
-      }
-      changed();
+      const previous = becomes(profile, id);
+      if (previous !== undefined) changed();
       return previous;
     },
     /** Remember `alias` for the next `identify` (mixpanel-browser's `__alias`). */
@@ -166,12 +189,7 @@ export function createIdentity(store: Store, allowed: () => boolean, key = PROFI
       return seconds;
     },
     /** Who a profile update is for (Simplified ID Merge). */
-    target(): Properties {
-      const t: Properties = { $distinct_id: profile.distinct_id };
-      if (profile.$device_id !== undefined) t.$device_id = profile.$device_id;
-      if (profile.$user_id !== undefined) t.$user_id = profile.$user_id;
-      return t;
-    },
+    target: () => targetOf(profile),
   };
 }
 

@@ -162,7 +162,10 @@ test('export: the downloaded file holds exactly that person’s data, and tracki
   const expected = stored('lin');
   expect(file.events.map((e: { id: number }) => e.id)).toEqual(expected.events);
   expect(file.events.every((e: { token: string; properties: { $user_id?: string } }) => e.token === TOKEN)).toBe(true);
-  expect(file.profiles.map((p: { distinct_id: string; properties: unknown }) => [p.distinct_id, p.properties])).toEqual([['lin', { email: 'lin@example.com' }]]);
+  expect(file.profiles.map((p: { distinct_id: string; properties: unknown }) => [p.distinct_id, p.properties])).toEqual([
+    // people.set adds the browser it was set from, as mixpanel-browser's does
+    ['lin', { email: 'lin@example.com', $os: expect.any(String), $browser: 'Chrome', $browser_version: expect.any(Number) }],
+  ]);
   expect(JSON.stringify(file)).not.toContain('mo@example.com');
   expect(await lin.evaluate(() => heed.has_opted_out_tracking())).toBe(false);
 });

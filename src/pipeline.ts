@@ -9,7 +9,7 @@ import { insertIds } from './identity';
 import { purposesIn } from './consent';
 import { BASE_KEYS, baseProperties, buildEvent, buildUpdate, type EventOptions, type MixpanelEvent } from './event';
 import { campaign } from './attribution';
-import { copyProps } from './properties';
+import { MAX_KEYS, copyProps } from './properties';
 import { now, show } from './intrinsics';
 
 export interface PipelineParts {
@@ -121,7 +121,7 @@ export function createPipeline(x: PipelineParts) {
   const update = (endpoint: 'engage' | 'groups', target: Properties, op: string, value: PropertyValue, callback?: Callback) => {
     if (!gate.admit(`${endpoint} ${op}`, callback, config.purposes[0])) return undefined;
     // A profile's $set also says which browser it was set from (the caller's values win), as mixpanel-browser's does.
-    if (endpoint === 'engage' && op === '$set') value = { ...peopleInfo, ...(value as Properties) };
+    if (endpoint === 'engage' && op === '$set') value = withInfo(value as Properties, peopleInfo);
     const built = buildUpdate(token, target, op, value);
     const item = hooks.any() ? rewritten(hooks.run(endpoint === 'engage' ? 'before_send_people' : 'before_send_groups', built), built, op) : built;
     if (item) return enqueue(endpoint, item, callback);
@@ -140,6 +140,14 @@ function browserOf(context: Properties): Properties {
   if (context.$browser) info.$browser = context.$browser;
   if ('$browser_version' in context) info.$browser_version = context.$browser_version;
   return info;
+}
+
+/** `info` under the caller's `set`, as far as Mixpanel's limit leaves room: the caller's values come first. */
+function withInfo(set: Properties, info: Properties): Properties {
+  let room = MAX_KEYS - Object.keys(set).length;
+  const out: Properties = {};
+  for (const key in info) if (!(key in set) && room-- > 0) out[key] = info[key];
+  return { ...out, ...set };
 }
 
 /** What every event shares, rebuilt only when the identity, its super properties or the page changed. */

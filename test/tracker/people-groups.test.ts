@@ -64,6 +64,16 @@ describe('people', () => {
     expect(results).toEqual(new Array(10).fill(1));
   });
 
+  it('adds the browser to $set only as far as Mixpanel’s 254 properties leave room; the caller’s values win', () => {
+    const heed = identified();
+    const full: Record<string, number> = {};
+    for (let i = 0; i < 254; i++) full['k' + i] = i;
+    const set = heed.people.set(full)!.$set as Record<string, unknown>;
+    expect(Object.keys(set)).toHaveLength(254);
+    expect(set).not.toHaveProperty(['$browser_version']);
+    expect(heed.people.set({ $browser: 'mine' })!.$set).toEqual({ ...peopleInfo(), $browser: 'mine' });
+  });
+
   it('targets the anonymous $device: id before identify', async () => {
     const heed = createHeed();
     heed.init(TOKEN, { api_host: rig.server.url });

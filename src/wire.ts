@@ -96,7 +96,7 @@ export function wire(platform: Platform, token: string, config: Config, gate: Ga
     consent, purposes, config, gate, identity, outbox, purge: platform.purge, track: pipeline.track, warn,
     announce: (d) => announce({ d }),
     deleteProfile: () =>
-      void post(state.transport, 'engage', [buildUpdate(token, identity.target(), '$delete', '')]).catch((e: Error) => warn('profile deletion failed: ' + e.message)),
+      void post(state.transport, 'engage', [buildUpdate(token, identity.target(), '$delete', identity.profile.distinct_id)]).catch((e: Error) => warn('profile deletion failed: ' + e.message)),
   });
   // Once allowed again: batches an earlier page left (less what serves a denied purpose), and what a closed gate held back.
   const restore = () => outbox.restore().then(decisions.sweep);

@@ -197,7 +197,7 @@ describe('opt_out_tracking deletes the profile of an identified user', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0].path).toBe('/engage/');
     expect(sent[0].items).toEqual([
-      { $token: TOKEN, $distinct_id: 'user-9', $device_id: deviceId, $user_id: 'user-9', $delete: '' },
+      { $token: TOKEN, $distinct_id: 'user-9', $device_id: deviceId, $user_id: 'user-9', $delete: 'user-9' },
     ]);
   });
 
@@ -226,7 +226,7 @@ describe('opt_out_tracking deletes the profile of an identified user', () => {
     const next = start();
     next.opt_out_tracking();
     await rig.server.waitForRequests(before + 1);
-    expect(rig.server.requests[before].items[0]).toMatchObject({ $distinct_id: 'user-9', $delete: '' });
+    expect(rig.server.requests[before].items[0]).toMatchObject({ $distinct_id: 'user-9', $delete: 'user-9' });
   });
 
   it('sends nothing when tracking was not allowed (pending or denied)', async () => {

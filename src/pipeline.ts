@@ -19,7 +19,7 @@ export interface PipelineParts {
   identity: Identity;
   outbox: Outbox;
   hooks: Hooks;
-  platform: Pick<Platform, 'context' | 'page'>;
+  platform: Pick<Platform, 'context' | 'page' | 'people'>;
   /** Events `disable()` turned off. */
   disabled(event: string): boolean;
   /** Hand one item to `navigator.sendBeacon` now; false when there is none or it refused. */
@@ -62,7 +62,7 @@ export function createPipeline(x: PipelineParts) {
   const { token, config, gate, identity, outbox, hooks, platform } = x;
   const nextInsertId = insertIds();
   const shared = sharedProperties(x);
-  const peopleInfo = browserOf(platform.context());
+  const peopleInfo = platform.people ? platform.people() : {};
 
   /** Queue (or beacon) one item that passed the gate and the hooks. */
   const enqueue = <T extends object>(endpoint: Endpoint, item: T, callback: Callback | undefined, options?: TrackOptions): T | undefined => {
@@ -130,16 +130,6 @@ export function createPipeline(x: PipelineParts) {
   };
 
   return { track, update };
-}
-
-/** mixpanel-browser's people properties: in a browser, `$os` and `$browser` where known and `$browser_version`. */
-function browserOf(context: Properties): Properties {
-  const info: Properties = {};
-  if (!('$browser_version' in context)) return info; // Node: none, as the mixpanel library sends none
-  if (context.$os) info.$os = context.$os;
-  if (context.$browser) info.$browser = context.$browser;
-  if ('$browser_version' in context) info.$browser_version = context.$browser_version;
-  return info;
 }
 
 /** `info` under the caller's `set`, as far as Mixpanel's limit leaves room: the caller's values come first. */

@@ -19,6 +19,8 @@ export interface Platform {
   signal(config: Config): boolean;
   /** Device properties computed once per instance ($os, $browser, screen size, referrer). */
   context(): Properties;
+  /** What a profile's `$set` also carries, under the caller's values (browsers: mixpanel-browser's people properties). */
+  people?(): Properties;
   /** Page properties ($current_url): the same object while the page is the same, so events can share what is derived from it. */
   page(): Properties;
   /** Properties of a page view (title, path). */

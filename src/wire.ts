@@ -11,9 +11,8 @@ import { createDecisions } from './decisions';
 import { createHooks } from './hooks';
 import { membership, peopleApi } from './people';
 import { buildUpdate } from './event';
-import { landing } from './attribution';
 import { trackPageviews } from './pageviews';
-import { campaign } from './attribution';
+import { campaign, landing } from './attribution';
 import { copyProps } from './properties';
 import { noop } from './config';
 

@@ -99,6 +99,12 @@ const platform: Platform = {
     }
     return p;
   },
+  people() {
+    const d = deviceProperties(navigator.userAgent, navigator.vendor || '');
+    const info: Properties = {};
+    for (const key of ['$os', '$browser', '$browser_version']) if (key in d) info[key] = d[key];
+    return info;
+  },
   page: () => {
     // Read once per task: a loop of track() calls shares it, a navigation comes in a later task.
     if (!fresh) {
